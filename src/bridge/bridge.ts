@@ -1,0 +1,358 @@
+/**
+ * The bridge layer: reconciles the kernel datapath and ofproto with the configuration in the
+ * `Open_vSwitch` database (`ovs-vswitchd.conf.db(5)`), as OVS's `vswitchd/bridge.c` does.
+ *
+ * On every database update it computes the wanted set of bridges and interfaces, creates and
+ * deletes vports so the datapath matches (an internal vport named as each bridge, a netdev vport
+ * per system interface), assigns OpenFlow port numbers, ships the new snapshot to the upcall
+ * workers, and writes back what `ovs-vsctl` waits for and shows: `Interface.ofport`, `ifindex`,
+ * `mac_in_use`, `error`, `Bridge.datapath_id`, and finally `Open_vSwitch.cur_cfg = next_cfg`.
+ *
+ * Existing vports are adopted, never re-created, so a daemon restart or an ovsdb-server restart
+ * leaves ports (and the kernel flows through them) untouched.
+ */
+import { readFileSync } from 'node:fs';
+import type { DpifNetlink } from '../dpif-netlink/dpif';
+import type { VportMessage } from '../genl/messages';
+import { OVS_VPORT_TYPE_INTERNAL, OVS_VPORT_TYPE_NETDEV } from '../genl/openvswitch';
+import { NetlinkError } from '../genl/netlink';
+import { BRIDGE_DEFAULTS, BridgeConfig, defaultTable0, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
+import type { Udpif } from '../upcall/udpif';
+import { DEFAULT_MAX_IDLE_MS } from '../upcall/udpif';
+import type { VlogModule } from '../util/vlog';
+import type { OvsdbClient, OvsdbRow } from './ovsdb-client';
+import type { OvsdbValue } from './ovsdb-datum';
+
+/** Highest ofport OVS assigns automatically (`ofp_port_t` below OFPP_MAX = 0xff00). */
+const OFPP_MAX = 0xff00;
+
+/** The tables and columns the bridge layer monitors. */
+export const BRIDGE_MONITORED_TABLES: Record<string, string[]> = {
+  Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config'],
+  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode'],
+  Port: ['name', 'interfaces'],
+  Interface: ['name', 'type', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
+};
+
+/** One interface the database asks for. */
+interface WantedIface {
+  uuid: string;
+  name: string;
+  /** `Interface.type` ("" means system) */
+  type: string;
+  bridge: string;
+  dbOfport?: number;
+  ofportRequest?: number;
+}
+
+/** One bridge the database asks for. */
+interface WantedBridge {
+  uuid: string;
+  name: string;
+  ifaces: WantedIface[];
+  row: OvsdbRow;
+}
+
+function scalarNum(v: OvsdbValue): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+function scalarStr(v: OvsdbValue): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function uuidSet(v: OvsdbValue): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : [];
+}
+
+function mapGet(v: OvsdbValue, key: string): string | undefined {
+  if (v instanceof Map) {
+    const x = v.get(key);
+    return typeof x === 'string' ? x : undefined;
+  }
+  return undefined;
+}
+
+/** Reads a netdev's ifindex and MAC from sysfs; undefined when it does not exist (yet). */
+function netdevInfo(name: string): { ifindex: number; mac: string } | undefined {
+  try {
+    const ifindex = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
+    const mac = readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim();
+    return { ifindex, mac };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The OVSDB datapath type we serve: the kernel datapath ("" or "system"). */
+function isKernelDatapath(type: string | undefined): boolean {
+  return type === undefined || type === '' || type === 'system';
+}
+
+/** The vport type for an `Interface.type`, or undefined when the skeleton cannot create it. */
+function vportTypeFor(ifaceType: string): number | undefined {
+  if (ifaceType === '' || ifaceType === 'system') return OVS_VPORT_TYPE_NETDEV;
+  if (ifaceType === 'internal') return OVS_VPORT_TYPE_INTERNAL;
+  return undefined;
+}
+
+/** Reconciles datapath + ofproto with the database. */
+export class BridgeLayer {
+  /** kernel vports by name (port 0, the datapath's own, excluded) */
+  private readonly vports = new Map<string, { portNo: number; type: number }>();
+  /** assigned ofports: `${bridge}\0${iface}` → ofport */
+  private readonly ofports = new Map<string, number>();
+  /** per-interface error text from the last reconfiguration */
+  private readonly errors = new Map<string, string>();
+  private configVersion = 0;
+  private lastConfigJson = '';
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly ovsdb: OvsdbClient,
+    private readonly dpif: DpifNetlink,
+    private readonly dpIfindex: number,
+    private readonly udpif: Udpif,
+    private readonly log: VlogModule,
+  ) {}
+
+  /**
+   * Adopts the vports already in the datapath (from a previous run), so reconfiguration keeps
+   * them instead of re-creating them.
+   */
+  adoptVports(existing: VportMessage[]): void {
+    for (const v of existing) {
+      if (v.portNo === undefined || v.portNo === 0 || !v.name || v.type === undefined) continue;
+      this.vports.set(v.name, { portNo: v.portNo, type: v.type });
+    }
+    if (this.vports.size) this.log.info(`adopted ${this.vports.size} existing vports: ${[...this.vports.keys()].join(', ')}`);
+  }
+
+  /** Requests a reconfiguration; concurrent requests coalesce into one more run. */
+  reconfigure(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.reconfigureOnce();
+        } catch (e) {
+          this.log.err(`reconfiguration failed: ${(e as Error).stack ?? e}`);
+        }
+      } while (this.again);
+      this.running = undefined;
+    })();
+    return this.running;
+  }
+
+  /** The `Open_vSwitch` row, if the database has one. */
+  private ovsRow(): OvsdbRow | undefined {
+    const t = this.ovsdb.tables.get('Open_vSwitch');
+    return t ? [...t.values()][0] : undefined;
+  }
+
+  /** `other_config:max-idle` in ms (default 10000). */
+  maxIdleMs(): number {
+    const v = Number(mapGet(this.ovsRow()?.other_config, 'max-idle'));
+    return Number.isFinite(v) && v >= 100 ? v : DEFAULT_MAX_IDLE_MS;
+  }
+
+  /** `other_config:n-handler-threads`, when set to a positive integer. */
+  nHandlerThreads(): number | undefined {
+    const v = Number(mapGet(this.ovsRow()?.other_config, 'n-handler-threads'));
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  }
+
+  private wanted(): WantedBridge[] {
+    const ovs = this.ovsRow();
+    if (!ovs) return [];
+    const bridges = this.ovsdb.tables.get('Bridge') ?? new Map();
+    const ports = this.ovsdb.tables.get('Port') ?? new Map();
+    const ifaces = this.ovsdb.tables.get('Interface') ?? new Map();
+    const out: WantedBridge[] = [];
+    for (const bu of uuidSet(ovs.bridges)) {
+      const br = bridges.get(bu);
+      const name = br && scalarStr(br.name);
+      if (!br || !name) continue;
+      if (!isKernelDatapath(scalarStr(br.datapath_type))) {
+        this.log.warn(`${name}: datapath_type "${scalarStr(br.datapath_type)}" is not supported; only the kernel datapath ("system") is`);
+        continue;
+      }
+      const wb: WantedBridge = { uuid: bu, name, ifaces: [], row: br };
+      for (const pu of uuidSet(br.ports)) {
+        const port = ports.get(pu);
+        if (!port) continue;
+        for (const iu of uuidSet(port.interfaces)) {
+          const ir = ifaces.get(iu);
+          const iname = ir && scalarStr(ir.name);
+          if (!ir || !iname) continue;
+          wb.ifaces.push({
+            uuid: iu,
+            name: iname,
+            type: scalarStr(ir.type) ?? '',
+            bridge: name,
+            dbOfport: scalarNum(ir.ofport),
+            ofportRequest: scalarNum(ir.ofport_request),
+          });
+        }
+      }
+      out.push(wb);
+    }
+    return out;
+  }
+
+  private async reconfigureOnce(): Promise<void> {
+    const ovs = this.ovsRow();
+    if (!ovs) return;
+    const nextCfg = scalarNum(ovs.next_cfg) ?? 0;
+    const bridges = this.wanted();
+    this.udpif.setMaxIdle(this.maxIdleMs());
+
+    // Which vports should exist, with which type.
+    const want = new Map<string, { iface: WantedIface; type: number }>();
+    this.errors.clear();
+    for (const b of bridges) {
+      for (const i of b.ifaces) {
+        const type = vportTypeFor(i.type);
+        if (type === undefined) {
+          this.errors.set(i.uuid, `could not add network device ${i.name} to ofproto (Operation not supported): interface type "${i.type}" is not supported yet`);
+          continue;
+        }
+        if (want.has(i.name)) {
+          this.errors.set(i.uuid, `${i.name} is configured more than once; ignoring the duplicate`);
+          continue;
+        }
+        want.set(i.name, { iface: i, type });
+      }
+    }
+
+    for (const [name, v] of [...this.vports]) {
+      const w = want.get(name);
+      if (w && w.type === v.type) continue;
+      try {
+        await this.dpif.vportDel(this.dpIfindex, v.portNo, name);
+        this.log.info(`${name}: deleted datapath port ${v.portNo}`);
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.code === 'ENODEV')) {
+          this.log.err(`${name}: could not delete datapath port ${v.portNo}: ${(e as Error).message}`);
+          continue;
+        }
+      }
+      this.vports.delete(name);
+    }
+
+    for (const [name, w] of want) {
+      if (this.vports.has(name)) continue;
+      try {
+        const v = await this.dpif.vportAdd(this.dpIfindex, name, w.type, this.udpif.vportUpcallPids());
+        this.vports.set(name, { portNo: v.portNo ?? -1, type: w.type });
+        this.log.info(`${w.iface.bridge}: added ${w.type === OVS_VPORT_TYPE_INTERNAL ? 'internal' : 'system'} interface ${name} on port ${v.portNo}`);
+      } catch (e) {
+        const why = e instanceof NetlinkError ? `${e.message}` : String(e);
+        const errno = e instanceof NetlinkError ? e.code : '';
+        this.errors.set(w.iface.uuid, `could not open network device ${name} (${errno === 'ENODEV' ? 'No such device' : why})`);
+        this.log.warn(`${w.iface.bridge}: could not add ${name}: ${why}`);
+      }
+    }
+
+    // OpenFlow port numbers.
+    const config: OfprotoConfig = { version: this.configVersion, bridges: [] };
+    const liveKeys = new Set<string>();
+    for (const b of bridges) {
+      const used = new Set<number>();
+      const ports: PortConfig[] = [];
+      const pending: WantedIface[] = [];
+      for (const i of b.ifaces) {
+        const v = this.vports.get(i.name);
+        if (!v || this.errors.has(i.uuid)) continue;
+        const key = `${b.name}\0${i.name}`;
+        liveKeys.add(key);
+        let ofport = i.name === b.name ? OFPP_LOCAL : this.ofports.get(key);
+        if (ofport === undefined) {
+          const candidates = [i.ofportRequest, i.dbOfport];
+          ofport = candidates.find((c) => c !== undefined && c >= 1 && c < OFPP_MAX && !used.has(c) && ![...this.ofports.entries()].some(([k, o]) => o === c && k.startsWith(`${b.name}\0`) && k !== key));
+        }
+        if (ofport === undefined || used.has(ofport)) {
+          pending.push(i);
+          continue;
+        }
+        used.add(ofport);
+        this.ofports.set(key, ofport);
+        ports.push({ name: i.name, ofport, odpPort: v.portNo });
+      }
+      for (const i of pending) {
+        let ofport = 1;
+        while (used.has(ofport)) ofport++;
+        used.add(ofport);
+        this.ofports.set(`${b.name}\0${i.name}`, ofport);
+        ports.push({ name: i.name, ofport, odpPort: this.vports.get(i.name)!.portNo });
+      }
+      ports.sort((a, z) => a.ofport - z.ofport);
+      const other = b.row.other_config;
+      const aging = Number(mapGet(other, 'mac-aging-time'));
+      const size = Number(mapGet(other, 'mac-table-size'));
+      const bc: BridgeConfig = {
+        name: b.name,
+        ports,
+        macAgingS: Number.isFinite(aging) && aging > 0 ? aging : BRIDGE_DEFAULTS.macAgingS,
+        macTableSize: Number.isFinite(size) && size > 0 ? size : BRIDGE_DEFAULTS.macTableSize,
+        table0: defaultTable0(),
+      };
+      config.bridges.push(bc);
+    }
+    for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
+
+    const json = JSON.stringify(config.bridges);
+    if (json !== this.lastConfigJson) {
+      this.lastConfigJson = json;
+      config.version = ++this.configVersion;
+      this.udpif.setConfig(config);
+    }
+
+    await this.writeBack(bridges, nextCfg);
+  }
+
+  /** Writes ofport/ifindex/mac_in_use/error, datapath_id and cur_cfg — only what changed. */
+  private async writeBack(bridges: WantedBridge[], nextCfg: number): Promise<void> {
+    const ops: object[] = [];
+    const ifaceRows = this.ovsdb.tables.get('Interface') ?? new Map();
+    for (const b of bridges) {
+      for (const i of b.ifaces) {
+        const cur = ifaceRows.get(i.uuid);
+        if (!cur) continue;
+        const row: Record<string, number | string | string[]> = {};
+        const err = this.errors.get(i.uuid);
+        const ofport = err ? -1 : (this.ofports.get(`${b.name}\0${i.name}`) ?? -1);
+        if (scalarNum(cur.ofport) !== ofport) row.ofport = ofport;
+        const info = err ? undefined : netdevInfo(i.name);
+        if (info) {
+          if (scalarNum(cur.ifindex) !== info.ifindex) row.ifindex = info.ifindex;
+          if (scalarStr(cur.mac_in_use) !== info.mac) row.mac_in_use = info.mac;
+        }
+        if (scalarStr(cur.error) !== err) row.error = err === undefined ? [] : err;
+        if (Object.keys(row).length) ops.push(this.ovsdb.update('Interface', i.uuid, row));
+      }
+      const dpid = mapGet(b.row.other_config, 'datapath-id') ?? this.datapathId(b.name);
+      if (dpid && scalarStr(b.row.datapath_id) !== dpid) ops.push(this.ovsdb.update('Bridge', b.uuid, { datapath_id: dpid }));
+    }
+    const ovs = this.ovsRow();
+    if (ovs && scalarNum(ovs.cur_cfg) !== nextCfg) ops.push(this.ovsdb.update('Open_vSwitch', ovs._uuid, { cur_cfg: nextCfg }));
+    if (ops.length === 0) return;
+    try {
+      await this.ovsdb.transact(ops);
+    } catch (e) {
+      this.log.warn(`writing status to the database failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** The datapath ID OVS would show: 16 hex digits, the bridge's MAC with 0000 in front. */
+  private datapathId(bridge: string): string | undefined {
+    const info = netdevInfo(bridge);
+    return info ? `0000${info.mac.replace(/:/g, '')}` : undefined;
+  }
+}

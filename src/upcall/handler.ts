@@ -1,0 +1,151 @@
+/**
+ * An upcall handler: a worker_thread that owns one native netlink socket registered with the
+ * datapath (per CPU, or per vport on older kernels). For each batch of `OVS_PACKET_CMD_MISS`
+ * upcalls it translates the packet's flow, installs the megaflow (`OVS_FLOW_CMD_NEW` with key,
+ * mask, actions and UFID) and executes the packet (`OVS_PACKET_CMD_EXECUTE`), one batched send
+ * per receive batch (OVS's `ofproto/ofproto-dpif-upcall.c` handler loop).
+ *
+ * Control messages from the main thread (configuration snapshots, MAC entries learned elsewhere)
+ * are applied between batches, so a translation never sees half an update.
+ */
+import { workerData } from 'node:worker_threads';
+import { NativeChannel } from '../dpif-netlink/channel';
+import { executeRequest, flowPutRequest, OvsFamilies } from '../dpif-netlink/requests';
+import { megaflowUfid } from '../dpif-netlink/ufid';
+import { decodeGenlHeader, splitMessages } from '../genl/netlink';
+import { decodePacketMessage } from '../genl/messages';
+import { formatFlowKey, OdpFlowKey } from '../genl/flow-key';
+import { errnoName } from '../genl/netlink';
+import { OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
+import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/flow';
+import { OfprotoReplica } from '../ofproto-dpif/ofproto';
+import { xlate } from '../ofproto-dpif/xlate';
+import type { MacLearnEvent } from '../ofproto-dpif/mac-learning';
+import type { WorkerInit } from './messages';
+import { drainMessages, monotonicMs, post, workerLog, yieldToEventLoop } from './worker-util';
+
+/** How many datagrams one receive takes at most (OVS: UPCALL_MAX_BATCH = 64). */
+const UPCALL_MAX_BATCH = 64;
+/** How long one receive waits, ms: bounds the delay before control messages are applied. */
+const RECV_TIMEOUT_MS = 100;
+
+const EEXIST = 17;
+const log = workerLog('ofproto_dpif_upcall');
+
+/** One handler's state. Exported for the worker entry below only. */
+class Handler {
+  readonly replica = new OfprotoReplica();
+  running = true;
+  dpIfindex: number;
+  families: OvsFamilies;
+  upcallsHandled = 0;
+
+  constructor(
+    init: WorkerInit,
+    readonly upcalls: NativeChannel,
+    readonly txn: NativeChannel,
+  ) {
+    this.dpIfindex = init.dpIfindex;
+    this.families = init.families;
+    this.replica.apply(init.config);
+  }
+
+  applyControl(): void {
+    for (const m of drainMessages()) {
+      if (m.type === 'config') this.replica.apply(m.config);
+      else if (m.type === 'learn') for (const ev of m.events) this.replica.applyLearn(ev);
+      else if (m.type === 'exit') this.running = false;
+    }
+  }
+
+  handleBatch(datagrams: Buffer[]): void {
+    const requests: Array<[number, Buffer]> = [];
+    const kinds = new Map<number, { put: boolean; key: OdpFlowKey; mask?: OdpFlowKey }>();
+    const putsThisBatch = new Set<string>();
+    const learned: MacLearnEvent[] = [];
+    const nowMs = monotonicMs();
+    for (const dgram of datagrams) {
+      for (const m of splitMessages(dgram)) {
+        if (m.type !== this.families.packet) continue;
+        const { cmd, body } = decodeGenlHeader(m.payload);
+        if (cmd !== OVS_PACKET_CMD_MISS) continue;
+        let up;
+        try {
+          up = decodePacketMessage(body);
+        } catch (e) {
+          log.warn(`dropping malformed upcall: ${(e as Error).message}`);
+          continue;
+        }
+        if (!up.key || !up.keyRaw || !up.packet) continue;
+        this.upcallsHandled++;
+        const flow = flowFromOdpKey(up.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
+        const x = xlate(this.replica, { flow, nowMs, mayLearn: true });
+        for (const ev of x.learned) if (ev.changed) learned.push({ bridge: ev.bridge, vlan: ev.vlan, mac: ev.mac, ofport: ev.ofport, usedMs: ev.usedMs });
+        if (!x.bridge) {
+          // Not cached: the port may be joining a bridge right now.
+          log.dbg(`upcall on odp port ${flow.odpInPort}, which no bridge owns yet: dropped`);
+          continue;
+        }
+        const mask = odpMaskFromWildcards(up.key, x.wc);
+        const ufid = megaflowUfid(up.key, mask);
+        const ufidHex = ufid.toString('hex');
+        if (!putsThisBatch.has(ufidHex)) {
+          putsThisBatch.add(ufidHex);
+          const seq = this.txn.nextSeq();
+          kinds.set(seq, { put: true, key: up.key, mask });
+          requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, mask, actions: x.actions, ufid })]);
+        }
+        if (x.actions.length > 0) {
+          const seq = this.txn.nextSeq();
+          kinds.set(seq, { put: false, key: up.key });
+          requests.push([seq, executeRequest(this.families, seq, { dpIfindex: this.dpIfindex, packet: up.packet, keyRaw: up.keyRaw, actions: x.actions, mru: up.mru })]);
+        }
+      }
+    }
+    if (learned.length) post({ type: 'learn', events: learned });
+    if (requests.length === 0) return;
+    const acks = this.txn.transactBatch(requests);
+    for (const [seq] of requests) {
+      const ack = acks.get(seq);
+      const kind = kinds.get(seq);
+      if (!kind || (ack && (ack.errno === 0 || (ack.errno === EEXIST && kind.put)))) continue;
+      const what = `${kind.put ? 'OVS_FLOW_CMD_NEW' : 'OVS_PACKET_CMD_EXECUTE'} ${formatFlowKey(kind.key, kind.mask)}`;
+      if (!ack) log.warn(`${what}: no answer from the kernel`);
+      else log.warn(`${what}: failed: ${errnoName(ack.errno)}${ack.extack ? ` (kernel says: ${ack.extack})` : ''}`);
+    }
+  }
+}
+
+async function run(): Promise<void> {
+  const init = workerData as WorkerInit;
+  const upcalls = NativeChannel.open(init.rcvbufBytes);
+  const txn = NativeChannel.open(1 << 20);
+  const h = new Handler(init, upcalls, txn);
+  post({ type: 'ready', portId: upcalls.portId });
+  while (h.running) {
+    h.applyControl();
+    if (!h.running) break;
+    let dgrams: Buffer[] = [];
+    try {
+      dgrams = upcalls.recv(UPCALL_MAX_BATCH, RECV_TIMEOUT_MS);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      log.warn(`handler ${init.index}: receiving upcalls failed: ${err.code ?? ''} ${err.message}`);
+    }
+    if (dgrams.length) {
+      try {
+        h.handleBatch(dgrams);
+      } catch (e) {
+        log.err(`handler ${init.index}: batch failed: ${(e as Error).stack ?? e}`);
+      }
+    }
+    await yieldToEventLoop();
+  }
+  upcalls.close();
+  txn.close();
+}
+
+run().catch((e) => {
+  log.emer(`handler crashed: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+});

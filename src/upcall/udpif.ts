@@ -1,0 +1,170 @@
+/**
+ * udpif: the main thread's side of the upcall machinery. Starts the handler and revalidator
+ * worker_threads, registers the handlers' netlink port ids with the datapath (per-CPU dispatch,
+ * `OVS_DP_ATTR_PER_CPU_PIDS`, or per-vport `OVS_VPORT_ATTR_UPCALL_PID` on kernels without it),
+ * ships configuration snapshots to every worker and relays MAC learning between them.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { DatapathInfo, DpifNetlink } from '../dpif-netlink/dpif';
+import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
+import type { FromWorker, ToWorker, WorkerInit } from './messages';
+import type { VlogModule } from '../util/vlog';
+import { vlogModule } from '../util/vlog';
+
+/** Default `other_config:max-idle`, ms (ovs-vswitchd.conf.db(5)). */
+export const DEFAULT_MAX_IDLE_MS = 10000;
+
+/** Settings of the upcall machinery, from `Open_vSwitch:other_config`. */
+export interface UdpifSettings {
+  /** number of handler threads (`n-handler-threads`); default: one per CPU */
+  nHandlers: number;
+  /** `max-idle`, ms */
+  maxIdleMs: number;
+}
+
+interface WorkerHandle {
+  name: string;
+  worker: Worker;
+  portId: number;
+  exited: Promise<void>;
+}
+
+/** The upcall machinery of one datapath. */
+export class Udpif {
+  private handlers: WorkerHandle[] = [];
+  private revalidator?: WorkerHandle;
+  private config: OfprotoConfig = { version: 0, bridges: [] };
+  private maxIdleMs = DEFAULT_MAX_IDLE_MS;
+  /** counters for `upcall/show`-style reporting */
+  readonly stats = { dumps: 0, lastDumpFlows: 0, lastDumpMs: 0, deleted: 0 };
+
+  constructor(
+    private readonly dpif: DpifNetlink,
+    private readonly dp: DatapathInfo,
+    private readonly log: VlogModule = vlogModule('ofproto_dpif_upcall'),
+  ) {}
+
+  /** The default number of handlers: one per CPU, as the issue and OVS's per-CPU mode want. */
+  static defaultHandlers(): number {
+    return Math.max(1, os.cpus().length);
+  }
+
+  /** Netlink port ids of the handlers' upcall sockets, in handler order. */
+  get handlerPids(): number[] {
+    return this.handlers.map((h) => h.portId);
+  }
+
+  private spawn(file: string, name: string, init: WorkerInit): Promise<WorkerHandle> {
+    const worker = new Worker(path.join(__dirname, file), { workerData: init, name });
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      const exited = new Promise<void>((res) => worker.once('exit', () => res()));
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready' && !ready) {
+          ready = true;
+          resolve({ name, worker, portId: m.portId, exited });
+        } else this.onWorkerMessage(name, worker, m);
+      });
+      worker.once('error', (e) => {
+        this.log.err(`${name} failed: ${e.stack ?? e}`);
+        if (!ready) reject(e);
+      });
+      worker.once('exit', (code) => {
+        if (!ready) reject(new Error(`${name} exited with code ${code} before it was ready`));
+        else if (code !== 0) this.log.err(`${name} exited with code ${code}`);
+      });
+    });
+  }
+
+  private onWorkerMessage(name: string, from: Worker, m: FromWorker): void {
+    switch (m.type) {
+      case 'log': {
+        const lg = vlogModule(m.module);
+        lg[m.level](m.text);
+        break;
+      }
+      case 'learn':
+        for (const h of this.handlers) if (h.worker !== from) h.worker.postMessage({ type: 'learn', events: m.events } satisfies ToWorker);
+        if (this.revalidator && this.revalidator.worker !== from) this.revalidator.worker.postMessage({ type: 'learn', events: m.events } satisfies ToWorker);
+        break;
+      case 'dump-done':
+        this.stats.dumps++;
+        this.stats.lastDumpFlows = m.flows;
+        this.stats.lastDumpMs = m.durationMs;
+        this.stats.deleted += m.deleted;
+        break;
+      case 'ready':
+        this.log.warn(`${name} said ready twice`);
+        break;
+    }
+  }
+
+  /**
+   * Starts the workers and registers the handlers' sockets for upcalls.
+   * With per-CPU dispatch, CPU i's upcalls go to handler i mod n.
+   *
+   * @param settings handler count and max-idle
+   * @param config the initial configuration snapshot
+   * @throws NetlinkError when the datapath refuses the PIDs
+   */
+  async start(settings: UdpifSettings, config: OfprotoConfig): Promise<void> {
+    this.config = config;
+    this.maxIdleMs = settings.maxIdleMs;
+    const base = { families: this.dpif.families, dpIfindex: this.dp.dpIfindex, config, maxIdleMs: settings.maxIdleMs, rcvbufBytes: 4 << 20 };
+    this.handlers = await Promise.all(
+      Array.from({ length: settings.nHandlers }, (_, i) => this.spawn('handler.js', `handler${i + 1}`, { ...base, index: i })),
+    );
+    this.revalidator = await this.spawn('revalidator.js', 'revalidator1', { ...base, index: 0 });
+    if (this.dp.perCpuDispatch) {
+      const ncpu = os.cpus().length;
+      const pids = Array.from({ length: ncpu }, (_, cpu) => this.handlers[cpu % this.handlers.length].portId);
+      await this.dpif.setPerCpuPids(this.dp.dpIfindex, pids);
+      this.log.info(`Datapath dispatch mode: per-cpu, ${this.handlers.length} handlers for ${ncpu} CPUs`);
+    } else {
+      this.log.info(`Datapath dispatch mode: per-vport, ${this.handlers.length} handlers`);
+    }
+  }
+
+  /** The upcall PIDs a new vport should carry (per-vport dispatch), or [0] in per-CPU mode. */
+  vportUpcallPids(): number[] {
+    return this.dp.perCpuDispatch || this.handlers.length === 0 ? [0] : this.handlerPids;
+  }
+
+  /** Ships a new configuration snapshot to every worker. */
+  setConfig(config: OfprotoConfig): void {
+    this.config = config;
+    const msg: ToWorker = { type: 'config', config };
+    for (const h of this.handlers) h.worker.postMessage(msg);
+    this.revalidator?.worker.postMessage(msg);
+  }
+
+  /** Current configuration snapshot. */
+  getConfig(): OfprotoConfig {
+    return this.config;
+  }
+
+  /** Changes `max-idle` (ms) for the revalidator. */
+  setMaxIdle(ms: number): void {
+    if (ms === this.maxIdleMs) return;
+    this.maxIdleMs = ms;
+    this.revalidator?.worker.postMessage({ type: 'settings', maxIdleMs: ms } satisfies ToWorker);
+    this.log.info(`max-idle set to ${ms} ms`);
+  }
+
+  /** Asks the revalidator to delete every datapath flow on its next pass. */
+  purge(): void {
+    this.revalidator?.worker.postMessage({ type: 'purge' } satisfies ToWorker);
+  }
+
+  /** Stops every worker (their sockets close; kernel flows stay). */
+  async stop(): Promise<void> {
+    const all = [...this.handlers, ...(this.revalidator ? [this.revalidator] : [])];
+    for (const w of all) w.worker.postMessage({ type: 'exit' } satisfies ToWorker);
+    await Promise.race([Promise.all(all.map((w) => w.exited)), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.all(all.map((w) => w.worker.terminate()));
+    this.handlers = [];
+    this.revalidator = undefined;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Small pieces every upcall worker uses: logging through the main thread's vlog, the monotonic
+ * clock, and draining control messages between batches.
+ */
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerLogLevel } from './messages';
+
+/** Posts a message to the main thread. @throws Error when not running in a worker */
+export function post(msg: FromWorker): void {
+  if (!parentPort) throw new Error('upcall worker code must run in a worker_thread');
+  parentPort.postMessage(msg);
+}
+
+/** A vlog-style logger whose lines are written by the main thread (one log file, one sequence). */
+export function workerLog(module: string): Record<WorkerLogLevel, (text: string) => void> {
+  const at = (level: WorkerLogLevel) => (text: string) => post({ type: 'log', module, level, text });
+  return { emer: at('emer'), err: at('err'), warn: at('warn'), info: at('info'), dbg: at('dbg') };
+}
+
+/** CLOCK_MONOTONIC in milliseconds: the clock of the kernel's `OVS_FLOW_ATTR_USED`. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1000000n);
+}
+
+/** Takes every control message queued for this worker, without waiting. */
+export function drainMessages(): ToWorker[] {
+  const out: ToWorker[] = [];
+  if (!parentPort) return out;
+  for (let m = receiveMessageOnPort(parentPort); m; m = receiveMessageOnPort(parentPort)) out.push(m.message as ToWorker);
+  return out;
+}
+
+/** Lets the worker's event loop run once (stream writes, timers) between batches. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
