@@ -9,7 +9,7 @@
  * for which attributes each command requires.
  */
 import { GenlSocket } from '../genl/socket';
-import { NetlinkError, NLM_F_CREATE } from '../genl/netlink';
+import { NetlinkError, NLM_F_CREATE, NLM_F_ECHO } from '../genl/netlink';
 import {
   decodeDpMessage,
   decodeFlowMessage,
@@ -105,7 +105,8 @@ export class DpifNetlink {
   /**
    * Gets datapath `name`, or creates it with `OVS_DP_CMD_NEW` (upcall PID 0: no upcalls until
    * handlers register) when absent and `create` is set. On an existing datapath the user features
-   * are set again with `OVS_DP_CMD_SET`, as OVS does on start. A kernel that rejects per-CPU
+   * are set again with `OVS_DP_CMD_SET`, as OVS does on start. NEW and SET carry NLM_F_ECHO:
+ * the kernel answers them through `genl_notify`, which unicasts to the sender only when asked. A kernel that rejects per-CPU
    * dispatch (EOPNOTSUPP/EINVAL) gets the request again without it.
    *
    * @throws NetlinkError from the kernel (ENODEV when absent and `create` is false)
@@ -118,13 +119,13 @@ export class DpifNetlink {
     } catch (e) {
       if (!(e instanceof NetlinkError) || e.code !== 'ENODEV' || !create) throw e;
       dp = await this.withFeatureFallback((features) =>
-        this.dpCmd(OVS_DP_CMD_NEW, { dpIfindex: 0, name, upcallPid: 0, userFeatures: features }, NLM_F_CREATE, `OVS_DP_CMD_NEW ${name}`),
+        this.dpCmd(OVS_DP_CMD_NEW, { dpIfindex: 0, name, upcallPid: 0, userFeatures: features }, NLM_F_CREATE | NLM_F_ECHO, `OVS_DP_CMD_NEW ${name}`),
       );
       created = true;
     }
     if (!created) {
       dp = await this.withFeatureFallback((features) =>
-        this.dpCmd(OVS_DP_CMD_SET, { dpIfindex: dp.dpIfindex, name, userFeatures: features }, 0, `OVS_DP_CMD_SET ${name}`),
+        this.dpCmd(OVS_DP_CMD_SET, { dpIfindex: dp.dpIfindex, name, userFeatures: features }, NLM_F_ECHO, `OVS_DP_CMD_SET ${name}`),
       );
     }
     const userFeatures = dp.userFeatures ?? 0;
@@ -163,7 +164,7 @@ export class DpifNetlink {
    * (`OVS_DP_ATTR_PER_CPU_PIDS`, index = CPU id).
    */
   async setPerCpuPids(dpIfindex: number, pids: number[]): Promise<void> {
-    await this.dpCmd(OVS_DP_CMD_SET, { dpIfindex, perCpuPids: pids, userFeatures: WANTED_USER_FEATURES }, 0, 'OVS_DP_CMD_SET per-CPU upcall PIDs');
+    await this.dpCmd(OVS_DP_CMD_SET, { dpIfindex, perCpuPids: pids, userFeatures: WANTED_USER_FEATURES }, NLM_F_ECHO, 'OVS_DP_CMD_SET per-CPU upcall PIDs');
   }
 
   /**
@@ -177,7 +178,7 @@ export class DpifNetlink {
       this.families.vport,
       OVS_VPORT_CMD_NEW,
       this.versions.vport,
-      NLM_F_CREATE,
+      NLM_F_CREATE | NLM_F_ECHO,
       encodeVportMessage({ dpIfindex, name, type, upcallPids }),
       `OVS_VPORT_CMD_NEW ${name}`,
     );

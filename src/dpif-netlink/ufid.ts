@@ -7,6 +7,9 @@
 import { createHash } from 'node:crypto';
 import { encodeFlowKey, OdpFlowKey } from '../genl/flow-key';
 
+/** Six colon-separated octets: never valid IPv6 text, which has eight groups or a `::`. */
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
 function maskBytes(v: Buffer, m: Buffer): Buffer {
   const out = Buffer.alloc(v.length);
   for (let i = 0; i < v.length; i++) out[i] = v[i] & (m[i] ?? 0);
@@ -53,7 +56,7 @@ function maskValue(v: unknown, m: unknown): unknown {
   if (typeof v === 'number' && typeof m === 'number') return (v & m) >>> 0;
   if (Buffer.isBuffer(v) && Buffer.isBuffer(m)) return maskBytes(v, m);
   if (typeof v === 'string' && typeof m === 'string') {
-    if (v.includes(':') && v.length === 17) return macText(maskBytes(macBytes(v), macBytes(m)));
+    if (MAC_RE.test(v)) return macText(maskBytes(macBytes(v), macBytes(m)));
     if (/^\d+\.\d+\.\d+\.\d+$/.test(v)) {
       const vb = Buffer.from(v.split('.').map(Number));
       const mb = Buffer.from(m.split('.').map(Number));

@@ -48,3 +48,10 @@ test('masking keeps only masked bits, drops attributes the mask lacks, and masks
 test('UFIDs print as ovs-dpctl prints them', () => {
   assert.equal(formatUfid(Buffer.from('00112233445566778899aabbccddeeff', 'hex')), 'ufid:00112233-4455-6677-8899-aabbccddeeff');
 });
+
+test('an IPv6 address that is 17 characters long is masked as IPv6, not as a MAC', () => {
+  const k: OdpFlowKey = { ethertype: 0x86dd, ipv6: { src: 'fe80::e0cb:3ff:fe6', dst: 'ff02::1:ff00:1', label: 0, proto: 58, tclass: 0, hlimit: 255, frag: 0 } };
+  const m: OdpFlowKey = { ethertype: 0xffff, ipv6: { src: '::', dst: '::', label: 0, proto: 0, tclass: 0, hlimit: 0, frag: 0xff } };
+  assert.equal(maskFlowKey(k, m).ipv6!.src, '0:0:0:0:0:0:0:0');
+  assert.equal(megaflowUfid(k, m).length, 16);
+});
