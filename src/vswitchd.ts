@@ -1,0 +1,73 @@
+/**
+ * The daemon's wiring (OVS's `vswitchd/ovs-vswitchd.c` main): open the kernel datapath, follow
+ * the database, start the upcall handlers and the revalidator, and reconcile on every change.
+ *
+ * Stopping (SIGTERM, SIGINT) stops the workers and closes the sockets but leaves the datapath,
+ * its vports and its flows in the kernel, so traffic keeps flowing on existing megaflows and a
+ * restarted daemon adopts them.
+ */
+import type { VswitchdOptions } from './cli';
+import { BridgeLayer, BRIDGE_MONITORED_TABLES } from './bridge/bridge';
+import { OvsdbClient } from './bridge/ovsdb-client';
+import { DpifNetlink } from './dpif-netlink/dpif';
+import { Udpif } from './upcall/udpif';
+import { vlogModule, VlogModule } from './util/vlog';
+
+interface Running {
+  dpif: DpifNetlink;
+  ovsdb: OvsdbClient;
+  udpif: Udpif;
+  bridge: BridgeLayer;
+}
+
+let running: Running | undefined;
+
+/**
+ * Starts the daemon and resolves once it serves: the datapath is open, the first database
+ * contents are applied and the handlers are registered for upcalls. It keeps running afterwards
+ * until {@link shutdown}.
+ *
+ * @param opts the parsed command line (`DATABASE` is the ovsdb-server remote)
+ * @param log the `vswitchd` module's logger
+ * @throws NetlinkError when the kernel module is missing (ENOENT resolving `ovs_datapath`) or the
+ *   datapath cannot be created; Error when the database remote is malformed
+ */
+export async function runVswitchd(opts: VswitchdOptions, log: VlogModule): Promise<void> {
+  const dpifLog = vlogModule('dpif_netlink');
+  const dpif = await DpifNetlink.open();
+  const dp = await dpif.openDatapath();
+  dpifLog.info(`${dp.created ? 'created' : 'opened existing'} datapath ${dp.name} (dp_ifindex ${dp.dpIfindex}, user features 0x${dp.userFeatures.toString(16)})`);
+  dpifLog.info(`Datapath dispatch mode: ${dp.perCpuDispatch ? 'per-cpu' : 'per-vport'}`);
+  const existing = await dpif.vportDump(dp.dpIfindex);
+
+  const ovsdbLog = vlogModule('ovsdb_idl');
+  const ovsdb = new OvsdbClient(opts.database, {
+    tables: BRIDGE_MONITORED_TABLES,
+    logger: { info: (m) => ovsdbLog.info(m), warn: (m) => ovsdbLog.warn(m), debug: (m) => ovsdbLog.dbg(m) },
+  });
+  const udpif = new Udpif(dpif, dp);
+  const bridge = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, vlogModule('bridge'));
+  bridge.adoptVports(existing);
+  running = { dpif, ovsdb, udpif, bridge };
+
+  ovsdb.on('connected', () => log.info(`${opts.database}: connected`));
+  ovsdb.on('disconnected', (e?: Error) => log.warn(`${opts.database}: connection dropped${e ? ` (${e.message})` : ''}; reconnecting`));
+  await ovsdb.start();
+  await udpif.start({ nHandlers: bridge.nHandlerThreads() ?? Udpif.defaultHandlers(), maxIdleMs: bridge.maxIdleMs() }, { version: 0, bridges: [] });
+  ovsdb.on('update', () => void bridge.reconfigure());
+  await bridge.reconfigure();
+  log.info('ts-vswitchd ready');
+}
+
+/**
+ * Stops the daemon: workers stop, sockets close, the datapath and its ports and flows stay.
+ * Safe to call when not running.
+ */
+export async function shutdown(): Promise<void> {
+  const r = running;
+  running = undefined;
+  if (!r) return;
+  r.ovsdb.close();
+  await r.udpif.stop();
+  r.dpif.close();
+}
