@@ -204,7 +204,8 @@ function readVersion(): string {
 
 /** The first line of `--version`. */
 export function versionText(): string {
-  return `${PROGRAM_NAME} ${readVersion()} (compatible with Open vSwitch 3.1)\n`;
+  // First line in ovs-vswitchd's shape, so `ovs-ctl`'s `awk '/Open vSwitch/{print $NF}'` reads 3.1.0.
+  return `${PROGRAM_NAME} (Open vSwitch) 3.1.0\n${PROGRAM_NAME} ${readVersion()}\n`;
 }
 
 /** The text of `--help`. Directory defaults reflect the current environment. */

@@ -13,14 +13,27 @@ import { DpifNetlink } from './dpif-netlink/dpif';
 import { Udpif } from './upcall/udpif';
 import { vlogModule, VlogModule } from './util/vlog';
 
+// Registered at load time so `-v`/`vlog/set` know these modules before the daemon starts.
+const dpifLog = vlogModule('dpif_netlink');
+const ovsdbLog = vlogModule('ovsdb_idl');
+const bridgeLog = vlogModule('bridge');
+
+/** What is up so far; filled in as startup proceeds so a signal mid-startup can undo it. */
 interface Running {
-  dpif: DpifNetlink;
-  ovsdb: OvsdbClient;
-  udpif: Udpif;
-  bridge: BridgeLayer;
+  stopping: boolean;
+  dpif?: DpifNetlink;
+  ovsdb?: OvsdbClient;
+  udpif?: Udpif;
 }
 
 let running: Running | undefined;
+
+/** Thrown inside startup when shutdown() was called meanwhile. */
+class StartupAborted extends Error {}
+
+function check(r: Running): void {
+  if (r.stopping) throw new StartupAborted('shut down during startup');
+}
 
 /**
  * Starts the daemon and resolves once it serves: the datapath is open, the first database
@@ -33,41 +46,59 @@ let running: Running | undefined;
  *   datapath cannot be created; Error when the database remote is malformed
  */
 export async function runVswitchd(opts: VswitchdOptions, log: VlogModule): Promise<void> {
-  const dpifLog = vlogModule('dpif_netlink');
+  const r: Running = { stopping: false };
+  running = r;
+  try {
+    await start(r, opts, log);
+  } catch (e) {
+    if (e instanceof StartupAborted) return;
+    throw e;
+  }
+}
+
+async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promise<void> {
   const dpif = await DpifNetlink.open();
+  r.dpif = dpif;
+  check(r);
   const dp = await dpif.openDatapath();
   dpifLog.info(`${dp.created ? 'created' : 'opened existing'} datapath ${dp.name} (dp_ifindex ${dp.dpIfindex}, user features 0x${dp.userFeatures.toString(16)})`);
   dpifLog.info(`Datapath dispatch mode: ${dp.perCpuDispatch ? 'per-cpu' : 'per-vport'}`);
   const existing = await dpif.vportDump(dp.dpIfindex);
+  check(r);
 
-  const ovsdbLog = vlogModule('ovsdb_idl');
   const ovsdb = new OvsdbClient(opts.database, {
     tables: BRIDGE_MONITORED_TABLES,
     logger: { info: (m) => ovsdbLog.info(m), warn: (m) => ovsdbLog.warn(m), debug: (m) => ovsdbLog.dbg(m) },
   });
+  r.ovsdb = ovsdb;
   const udpif = new Udpif(dpif, dp);
-  const bridge = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, vlogModule('bridge'));
+  r.udpif = udpif;
+  const bridge = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, bridgeLog);
   bridge.adoptVports(existing);
-  running = { dpif, ovsdb, udpif, bridge };
 
   ovsdb.on('connected', () => log.info(`${opts.database}: connected`));
   ovsdb.on('disconnected', (e?: Error) => log.warn(`${opts.database}: connection dropped${e ? ` (${e.message})` : ''}; reconnecting`));
   await ovsdb.start();
+  check(r);
   await udpif.start({ nHandlers: bridge.nHandlerThreads() ?? Udpif.defaultHandlers(), maxIdleMs: bridge.maxIdleMs() }, { version: 0, bridges: [] });
+  check(r);
   ovsdb.on('update', () => void bridge.reconfigure());
   await bridge.reconfigure();
+  check(r);
   log.info('ts-vswitchd ready');
 }
 
 /**
  * Stops the daemon: workers stop, sockets close, the datapath and its ports and flows stay.
- * Safe to call when not running.
+ * Safe to call when not running, and during startup (which then stops where it is and
+ * resolves).
  */
 export async function shutdown(): Promise<void> {
   const r = running;
   running = undefined;
   if (!r) return;
-  r.ovsdb.close();
-  await r.udpif.stop();
-  r.dpif.close();
+  r.stopping = true;
+  r.ovsdb?.close();
+  await r.udpif?.stop();
+  r.dpif?.close();
 }

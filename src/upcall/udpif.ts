@@ -13,6 +13,9 @@ import type { FromWorker, ToWorker, WorkerInit } from './messages';
 import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
 
+// Registered at load time: workers log under this module through the main thread.
+const upcallLog = vlogModule('ofproto_dpif_upcall');
+
 /** Default `other_config:max-idle`, ms (ovs-vswitchd.conf.db(5)). */
 export const DEFAULT_MAX_IDLE_MS = 10000;
 
@@ -43,7 +46,7 @@ export class Udpif {
   constructor(
     private readonly dpif: DpifNetlink,
     private readonly dp: DatapathInfo,
-    private readonly log: VlogModule = vlogModule('ofproto_dpif_upcall'),
+    private readonly log: VlogModule = upcallLog,
   ) {}
 
   /** The default number of handlers: one per CPU, as the issue and OVS's per-CPU mode want. */

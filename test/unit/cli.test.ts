@@ -161,7 +161,7 @@ describe('parseArgs', () => {
       assert.throws(() => parseArgs(argv), (e: unknown) => {
         assert.ok(e instanceof CommandLineExit);
         assert.equal(e.exitCode, 0);
-        assert.equal(e.output, 'ts-vswitchd 0.1.0 (compatible with Open vSwitch 3.1)\n');
+        assert.equal(e.output, 'ts-vswitchd (Open vSwitch) 3.1.0\nts-vswitchd 0.1.0\n');
         return true;
       }, JSON.stringify(argv));
     }
@@ -183,7 +183,7 @@ describe('the ts-vswitchd command', () => {
   test('--version prints the version on stdout and exits 0', () => {
     const r = run('--version');
     assert.equal(r.status, 0);
-    assert.equal(r.stdout, 'ts-vswitchd 0.1.0 (compatible with Open vSwitch 3.1)\n');
+    assert.equal(r.stdout, 'ts-vswitchd (Open vSwitch) 3.1.0\nts-vswitchd 0.1.0\n');
     assert.equal(r.stderr, '');
   });
 
