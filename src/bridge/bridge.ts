@@ -106,6 +106,9 @@ export class BridgeLayer {
   /** per-interface error text from the last reconfiguration */
   private readonly errors = new Map<string, string>();
   private configVersion = 0;
+  /** bridge name → its id in the shared MAC table (never reused) */
+  private readonly bridgeIds = new Map<string, number>();
+  private nextBridgeId = 1;
   private lastConfigJson = '';
   private running: Promise<void> | undefined;
   private again = false;
@@ -295,17 +298,19 @@ export class BridgeLayer {
       ports.sort((a, z) => a.ofport - z.ofport);
       const other = b.row.other_config;
       const aging = Number(mapGet(other, 'mac-aging-time'));
-      const size = Number(mapGet(other, 'mac-table-size'));
+      let id = this.bridgeIds.get(b.name);
+      if (id === undefined) this.bridgeIds.set(b.name, (id = this.nextBridgeId++));
       const bc: BridgeConfig = {
         name: b.name,
+        id,
         ports,
         macAgingS: Number.isFinite(aging) && aging > 0 ? aging : BRIDGE_DEFAULTS.macAgingS,
-        macTableSize: Number.isFinite(size) && size > 0 ? size : BRIDGE_DEFAULTS.macTableSize,
         table0: defaultTable0(),
       };
       config.bridges.push(bc);
     }
     for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
+    for (const name of [...this.bridgeIds.keys()]) if (!bridges.some((b) => b.name === name)) this.bridgeIds.delete(name);
 
     const json = JSON.stringify(config.bridges);
     if (json !== this.lastConfigJson) {

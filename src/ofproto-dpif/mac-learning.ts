@@ -1,19 +1,34 @@
 /**
  * The MAC learning table behind the NORMAL action (OVS's `lib/mac-learning`): which port a
- * source MAC address was last seen on, per VLAN, with aging. Sizes and times follow
- * `ovs-vswitchd.conf.db(5)`: `other_config:mac-aging-time` (default 300 s) and
- * `other_config:mac-table-size` (default 8192 entries).
+ * source MAC address was last seen on, per bridge and VLAN, with aging
+ * (`other_config:mac-aging-time`, default 300 s; `ovs-vswitchd.conf.db(5)`).
  *
- * Every handler and revalidator holds its own replica; learned entries travel through the main
- * thread as {@link MacLearnEvent}s, so all replicas converge.
+ * One table serves every thread, as in OVS where handlers share the bridge's table under a lock:
+ * it lives in a `SharedArrayBuffer`, so what one handler learns is visible to the next upcall on
+ * any other handler at once — otherwise a handler that has not heard of a MAC yet would install a
+ * flooding megaflow for it. Writers and readers take a tiny spinlock (`Atomics`); critical
+ * sections are a few probes of an open-addressing hash table.
+ *
+ * Layout (Int32 words): header [lock, generation, capacity, reserved], then `capacity` slots of
+ * [state, keyA, keyB, keyC, ofport] (state 0 empty, 1 used, 2 deleted; keyA = bridgeId·4096+vlan,
+ * keyB = MAC octets 0–1, keyC = octets 2–5); then one Float64 "last used" time (CLOCK_MONOTONIC
+ * ms) per slot.
  */
 
 /** Default `other_config:mac-aging-time`, seconds. */
 export const MAC_DEFAULT_AGING_S = 300;
 /** Default `other_config:mac-table-size`, entries. */
 export const MAC_DEFAULT_MAX = 8192;
+/** Slots in a shared table: room for several bridges at the default size with low load. */
+export const MAC_TABLE_SLOTS = 65536;
 
-/** One learned (or refreshed) entry, as posted between threads. */
+const HDR = 4;
+const SLOT = 5;
+const EMPTY = 0;
+const USED = 1;
+const DELETED = 2;
+
+/** One learned (or refreshed) entry, as translation reports it. */
 export interface MacLearnEvent {
   bridge: string;
   /** VLAN ID (0 for untagged). */
@@ -26,84 +41,231 @@ export interface MacLearnEvent {
   usedMs: number;
 }
 
-interface MacEntry {
-  ofport: number;
-  usedMs: number;
-}
-
 /** True for group (multicast/broadcast) addresses: the I/G bit of the first octet. */
 export function macIsMulticast(mac: string): boolean {
   return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
 }
 
-/** A per-bridge MAC table. */
-export class MacLearning {
-  private readonly entries = new Map<string, MacEntry>();
+function macWords(mac: string): [number, number] {
+  const h = mac.replace(/:/g, '');
+  return [parseInt(h.slice(0, 4), 16), parseInt(h.slice(4, 12), 16) | 0];
+}
+
+function macText(b: number, c: number): string {
+  const h = b.toString(16).padStart(4, '0') + (c >>> 0).toString(16).padStart(8, '0');
+  return h.match(/../g)!.join(':');
+}
+
+/** The shared store of every bridge's MAC entries. */
+export class MacTable {
+  readonly buffer: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly used: Float64Array;
+  private readonly capacity: number;
 
   /**
-   * @param agingMs entries unused for longer than this (ms) are treated as absent and dropped
-   * @param maxEntries when full, the least recently used entry is evicted
+   * @param buffer an existing table's buffer (a worker attaching to the main thread's table), or
+   *   undefined to allocate a new one
+   * @param slots number of slots when allocating (power of two)
    */
-  constructor(public agingMs = MAC_DEFAULT_AGING_S * 1000, public maxEntries = MAC_DEFAULT_MAX) {}
+  constructor(buffer?: SharedArrayBuffer, slots = MAC_TABLE_SLOTS) {
+    if (!buffer) {
+      const words = HDR + slots * SLOT;
+      const usedOff = Math.ceil((words * 4) / 8) * 8;
+      buffer = new SharedArrayBuffer(usedOff + slots * 8);
+      new Int32Array(buffer, 0, HDR)[2] = slots;
+    }
+    this.buffer = buffer;
+    const i32head = new Int32Array(buffer, 0, HDR);
+    this.capacity = i32head[2];
+    const words = HDR + this.capacity * SLOT;
+    this.i32 = new Int32Array(buffer, 0, words);
+    this.used = new Float64Array(buffer, Math.ceil((words * 4) / 8) * 8, this.capacity);
+  }
 
-  /** Number of live-or-unexpired entries held. */
-  get size(): number {
-    return this.entries.size;
+  /** Bumped on every change that can alter forwarding (new entry, move, flush). */
+  get generation(): number {
+    return Atomics.load(this.i32, 1);
+  }
+
+  private lock(): void {
+    while (Atomics.compareExchange(this.i32, 0, 0, 1) !== 0) {
+      // Critical sections are a handful of probes; spinning is cheaper than sleeping.
+    }
+  }
+
+  private unlock(): void {
+    Atomics.store(this.i32, 0, 0);
+  }
+
+  private bump(): void {
+    Atomics.add(this.i32, 1, 1);
+  }
+
+  private hash(a: number, b: number, c: number): number {
+    let h = 0x811c9dc5;
+    for (const w of [a, b, c]) {
+      h = Math.imul(h ^ (w & 0xffff), 0x01000193);
+      h = Math.imul(h ^ (w >>> 16), 0x01000193);
+    }
+    return (h >>> 0) & (this.capacity - 1);
+  }
+
+  /** Slot index holding the key, or -1. Caller holds the lock. */
+  private find(a: number, b: number, c: number): number {
+    const i32 = this.i32;
+    for (let n = 0, i = this.hash(a, b, c); n < this.capacity; n++, i = (i + 1) & (this.capacity - 1)) {
+      const o = HDR + i * SLOT;
+      const st = i32[o];
+      if (st === EMPTY) return -1;
+      if (st === USED && i32[o + 1] === a && i32[o + 2] === b && i32[o + 3] === c) return i;
+    }
+    return -1;
   }
 
   /**
-   * Records that `mac` on `vlan` was seen on `ofport` at `nowMs`.
-   * @returns true when this changed forwarding (a new entry or a move), false for a refresh
+   * Records `mac` on (`bridgeId`, `vlan`) as seen on `ofport` at `nowMs`.
+   * @param agingMs an existing entry older than this counts as absent
+   * @returns true for a new entry or a move (forwarding changed), false for a refresh
    */
-  learn(vlan: number, mac: string, ofport: number, nowMs: number): boolean {
-    const k = `${vlan}|${mac}`;
-    const e = this.entries.get(k);
-    if (e && e.ofport === ofport && nowMs - e.usedMs <= this.agingMs) {
-      if (nowMs > e.usedMs) e.usedMs = nowMs;
-      return false;
+  learn(bridgeId: number, vlan: number, mac: string, ofport: number, nowMs: number, agingMs: number): boolean {
+    const a = bridgeId * 4096 + vlan;
+    const [b, c] = macWords(mac);
+    const i32 = this.i32;
+    this.lock();
+    try {
+      const i = this.find(a, b, c);
+      if (i >= 0) {
+        const o = HDR + i * SLOT;
+        const fresh = nowMs - this.used[i] <= agingMs;
+        if (nowMs > this.used[i]) this.used[i] = nowMs;
+        if (i32[o + 4] === ofport && fresh) return false;
+        i32[o + 4] = ofport;
+        this.used[i] = nowMs;
+        this.bump();
+        return true;
+      }
+      // Insert at the first empty, deleted or expired slot of the probe sequence; when none is
+      // free within the table, evict the least recently used slot seen.
+      let victim = -1;
+      let oldest = Infinity;
+      for (let n = 0, j = this.hash(a, b, c); n < this.capacity; n++, j = (j + 1) & (this.capacity - 1)) {
+        const o = HDR + j * SLOT;
+        const st = i32[o];
+        if (st !== USED || nowMs - this.used[j] > agingMs) {
+          victim = j;
+          break;
+        }
+        if (this.used[j] < oldest) {
+          oldest = this.used[j];
+          victim = j;
+        }
+        if (n >= 64) break;
+      }
+      const o = HDR + victim * SLOT;
+      i32[o + 1] = a;
+      i32[o + 2] = b;
+      i32[o + 3] = c;
+      i32[o + 4] = ofport;
+      this.used[victim] = nowMs;
+      i32[o] = USED;
+      this.bump();
+      return true;
+    } finally {
+      this.unlock();
     }
-    this.entries.delete(k);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+  }
+
+  /** The ofport `mac` was learned on in (`bridgeId`, `vlan`), unless absent or older than `agingMs`. */
+  lookup(bridgeId: number, vlan: number, mac: string, nowMs: number, agingMs: number): number | undefined {
+    const [b, c] = macWords(mac);
+    this.lock();
+    try {
+      const i = this.find(bridgeId * 4096 + vlan, b, c);
+      if (i < 0 || nowMs - this.used[i] > agingMs) return undefined;
+      return this.i32[HDR + i * SLOT + 4];
+    } finally {
+      this.unlock();
     }
-    this.entries.set(k, { ofport, usedMs: nowMs });
-    return true;
   }
 
-  /**
-   * Looks up the port `mac` on `vlan` was learned on.
-   * @returns the ofport, or undefined when unknown or aged out at `nowMs`
-   */
-  lookup(vlan: number, mac: string, nowMs: number): number | undefined {
-    const k = `${vlan}|${mac}`;
-    const e = this.entries.get(k);
-    if (!e) return undefined;
-    if (nowMs - e.usedMs > this.agingMs) {
-      this.entries.delete(k);
-      return undefined;
+  /** Deletes every entry of `bridgeId` for which `pred(ofport)` holds. */
+  flushWhere(bridgeId: number, pred: (ofport: number) => boolean): void {
+    const i32 = this.i32;
+    this.lock();
+    try {
+      let changed = false;
+      for (let i = 0; i < this.capacity; i++) {
+        const o = HDR + i * SLOT;
+        if (i32[o] === USED && Math.floor(i32[o + 1] / 4096) === bridgeId && pred(i32[o + 4])) {
+          i32[o] = DELETED;
+          changed = true;
+        }
+      }
+      if (changed) this.bump();
+    } finally {
+      this.unlock();
     }
-    return e.ofport;
   }
 
-  /** Forgets every entry on `ofport` (the port was deleted). */
-  flushPort(ofport: number): void {
-    for (const [k, e] of this.entries) if (e.ofport === ofport) this.entries.delete(k);
-  }
-
-  /** Forgets every entry (`fdb/flush`). */
-  flush(): void {
-    this.entries.clear();
-  }
-
-  /** Entries as `[vlan, mac, ofport, ageSeconds]`, for `fdb/show`-style listings. */
-  dump(nowMs: number): Array<{ vlan: number; mac: string; ofport: number; ageS: number }> {
+  /** Live entries of `bridgeId` at `nowMs`. */
+  entries(bridgeId: number, nowMs: number, agingMs: number): Array<{ vlan: number; mac: string; ofport: number; ageS: number }> {
     const out = [];
-    for (const [k, e] of this.entries) {
-      if (nowMs - e.usedMs > this.agingMs) continue;
-      const [vlan, mac] = k.split('|');
-      out.push({ vlan: Number(vlan), mac, ofport: e.ofport, ageS: Math.floor((nowMs - e.usedMs) / 1000) });
+    const i32 = this.i32;
+    this.lock();
+    try {
+      for (let i = 0; i < this.capacity; i++) {
+        const o = HDR + i * SLOT;
+        if (i32[o] !== USED || Math.floor(i32[o + 1] / 4096) !== bridgeId || nowMs - this.used[i] > agingMs) continue;
+        out.push({ vlan: i32[o + 1] % 4096, mac: macText(i32[o + 2], i32[o + 3]), ofport: i32[o + 4], ageS: Math.floor((nowMs - this.used[i]) / 1000) });
+      }
+    } finally {
+      this.unlock();
     }
     return out;
+  }
+}
+
+/** One bridge's view of the shared table, with that bridge's aging time. */
+export class MacLearning {
+  /**
+   * @param table the shared store
+   * @param bridgeId the bridge's small integer id (`BridgeConfig.id`)
+   * @param agingMs `mac-aging-time` in ms
+   */
+  constructor(
+    readonly table: MacTable,
+    readonly bridgeId: number,
+    public agingMs = MAC_DEFAULT_AGING_S * 1000,
+  ) {}
+
+  /** Number of live entries at `nowMs`. */
+  size(nowMs: number): number {
+    return this.table.entries(this.bridgeId, nowMs, this.agingMs).length;
+  }
+
+  /** @returns true when forwarding changed (new entry or move); see {@link MacTable.learn} */
+  learn(vlan: number, mac: string, ofport: number, nowMs: number): boolean {
+    return this.table.learn(this.bridgeId, vlan, mac, ofport, nowMs, this.agingMs);
+  }
+
+  /** @returns the learned ofport, or undefined when unknown or aged out */
+  lookup(vlan: number, mac: string, nowMs: number): number | undefined {
+    return this.table.lookup(this.bridgeId, vlan, mac, nowMs, this.agingMs);
+  }
+
+  /** Forgets every entry on `ofport` (the port left the bridge). */
+  flushPort(ofport: number): void {
+    this.table.flushWhere(this.bridgeId, (p) => p === ofport);
+  }
+
+  /** Forgets every entry of the bridge (`fdb/flush`, or the bridge went away). */
+  flush(): void {
+    this.table.flushWhere(this.bridgeId, () => true);
+  }
+
+  /** Live entries, for `fdb/show`-style listings. */
+  dump(nowMs: number): Array<{ vlan: number; mac: string; ofport: number; ageS: number }> {
+    return this.table.entries(this.bridgeId, nowMs, this.agingMs);
   }
 }

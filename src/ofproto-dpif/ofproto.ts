@@ -7,7 +7,7 @@
  * One kernel datapath holds every bridge; each bridge maps its OpenFlow port numbers (ofport)
  * onto datapath port numbers (odp port).
  */
-import { MacLearning, MacLearnEvent, MAC_DEFAULT_AGING_S, MAC_DEFAULT_MAX } from './mac-learning';
+import { MacLearning, MacTable, MAC_DEFAULT_AGING_S } from './mac-learning';
 
 /** OpenFlow's `OFPP_LOCAL`: the bridge's own internal port (OpenFlow 1.0 §5.2.1). */
 export const OFPP_LOCAL = 0xfffe;
@@ -35,11 +35,11 @@ export interface Rule {
 /** One bridge as workers see it. */
 export interface BridgeConfig {
   name: string;
+  /** small integer naming the bridge in the shared MAC table; stable while the bridge exists */
+  id: number;
   ports: PortConfig[];
   /** `other_config:mac-aging-time`, seconds */
   macAgingS: number;
-  /** `other_config:mac-table-size`, entries */
-  macTableSize: number;
   /** OpenFlow table 0, highest priority first */
   table0: Rule[];
 }
@@ -56,37 +56,42 @@ export function defaultTable0(): Rule[] {
   return [{ priority: 0, actions: [{ type: 'normal' }] }];
 }
 
-/** A bridge replica inside a worker: its config plus its MAC table. */
+/** A bridge replica inside a worker: its config plus its view of the shared MAC table. */
 export class BridgeReplica {
   readonly byOfport = new Map<number, PortConfig>();
   readonly ml: MacLearning;
 
-  constructor(public config: BridgeConfig) {
-    this.ml = new MacLearning(config.macAgingS * 1000, config.macTableSize);
+  constructor(public config: BridgeConfig, table: MacTable) {
+    this.ml = new MacLearning(table, config.id, config.macAgingS * 1000);
     this.setConfig(config);
   }
 
-  /** Applies a new configuration; MAC entries on ports that went away are forgotten. */
+  /**
+   * Applies a new configuration; MAC entries on ports that went away are forgotten (every
+   * replica does this; the flush is idempotent).
+   */
   setConfig(config: BridgeConfig): void {
     const before = new Set(this.byOfport.keys());
     this.config = config;
     this.byOfport.clear();
     for (const p of config.ports) this.byOfport.set(p.ofport, p);
-    for (const ofport of before) if (!this.byOfport.has(ofport)) this.ml.flushPort(ofport);
+    const gone = [...before].filter((ofport) => !this.byOfport.has(ofport));
+    if (gone.length) this.ml.table.flushWhere(config.id, (p) => gone.includes(p));
     this.ml.agingMs = config.macAgingS * 1000;
-    this.ml.maxEntries = config.macTableSize;
   }
 }
 
 /**
- * The replica of every bridge that a worker translates against.
- * Holds MAC tables across reconfigurations (a new snapshot keeps learned entries for ports that
- * still exist).
+ * The replica of every bridge that a worker translates against, over the MAC table that all
+ * threads share.
  */
 export class OfprotoReplica {
   version = -1;
   readonly bridges = new Map<string, BridgeReplica>();
   private readonly byOdpPort = new Map<number, { bridge: BridgeReplica; port: PortConfig }>();
+
+  /** @param macTable the shared MAC table (a new private one by default, for tests) */
+  constructor(readonly macTable: MacTable = new MacTable(undefined, 1024)) {}
 
   /** Replaces the configuration with `config`. */
   apply(config: OfprotoConfig): void {
@@ -98,12 +103,16 @@ export class OfprotoReplica {
       let br = this.bridges.get(bc.name);
       if (br) br.setConfig(bc);
       else {
-        br = new BridgeReplica(bc);
+        br = new BridgeReplica(bc, this.macTable);
         this.bridges.set(bc.name, br);
       }
       for (const p of bc.ports) this.byOdpPort.set(p.odpPort, { bridge: br, port: p });
     }
-    for (const name of [...this.bridges.keys()]) if (!seen.has(name)) this.bridges.delete(name);
+    for (const [name, br] of [...this.bridges]) {
+      if (seen.has(name)) continue;
+      br.ml.flush();
+      this.bridges.delete(name);
+    }
   }
 
   /** Finds the bridge and port that own datapath port `odpPort`. */
@@ -111,11 +120,7 @@ export class OfprotoReplica {
     return this.byOdpPort.get(odpPort);
   }
 
-  /** Applies a MAC table entry learned elsewhere (another handler, or a revalidator refresh). */
-  applyLearn(ev: MacLearnEvent): void {
-    this.bridges.get(ev.bridge)?.ml.learn(ev.vlan, ev.mac, ev.ofport, ev.usedMs);
-  }
 }
 
 /** Default bridge settings from `ovs-vswitchd.conf.db(5)`. */
-export const BRIDGE_DEFAULTS = { macAgingS: MAC_DEFAULT_AGING_S, macTableSize: MAC_DEFAULT_MAX };
+export const BRIDGE_DEFAULTS = { macAgingS: MAC_DEFAULT_AGING_S };

@@ -20,7 +20,7 @@ export interface XlateResult {
   /** the fields consulted */
   wc: FlowWildcards;
   /**
-   * MAC table entries the translation learned or refreshed (to be shared with other threads);
+   * MAC table entries the translation learned or refreshed (in the shared table, for traces);
    * `changed` is true for a new entry or a move, false for a refresh of a known one.
    */
   learned: Array<MacLearnEvent & { changed: boolean }>;

@@ -5,8 +5,8 @@
  * mask, actions and UFID) and executes the packet (`OVS_PACKET_CMD_EXECUTE`), one batched send
  * per receive batch (OVS's `ofproto/ofproto-dpif-upcall.c` handler loop).
  *
- * Control messages from the main thread (configuration snapshots, MAC entries learned elsewhere)
- * are applied between batches, so a translation never sees half an update.
+ * Configuration snapshots from the main thread are applied between batches, so a translation
+ * never sees half an update; the MAC table is shared by all threads (see mac-learning.ts).
  */
 import { workerData } from 'node:worker_threads';
 import { NativeChannel } from '../dpif-netlink/channel';
@@ -20,7 +20,7 @@ import { OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
 import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
-import type { MacLearnEvent } from '../ofproto-dpif/mac-learning';
+import { MacTable } from '../ofproto-dpif/mac-learning';
 import type { WorkerInit } from './messages';
 import { drainMessages, monotonicMs, post, workerLog, yieldToEventLoop } from './worker-util';
 
@@ -34,7 +34,7 @@ const log = workerLog('ofproto_dpif_upcall');
 
 /** One handler's state. Exported for the worker entry below only. */
 class Handler {
-  readonly replica = new OfprotoReplica();
+  readonly replica: OfprotoReplica;
   running = true;
   dpIfindex: number;
   families: OvsFamilies;
@@ -45,6 +45,7 @@ class Handler {
     readonly upcalls: NativeChannel,
     readonly txn: NativeChannel,
   ) {
+    this.replica = new OfprotoReplica(new MacTable(init.macTable));
     this.dpIfindex = init.dpIfindex;
     this.families = init.families;
     this.replica.apply(init.config);
@@ -53,7 +54,6 @@ class Handler {
   applyControl(): void {
     for (const m of drainMessages()) {
       if (m.type === 'config') this.replica.apply(m.config);
-      else if (m.type === 'learn') for (const ev of m.events) this.replica.applyLearn(ev);
       else if (m.type === 'exit') this.running = false;
     }
   }
@@ -62,7 +62,6 @@ class Handler {
     const requests: Array<[number, Buffer]> = [];
     const kinds = new Map<number, { put: boolean; key: OdpFlowKey; mask?: OdpFlowKey }>();
     const putsThisBatch = new Set<string>();
-    const learned: MacLearnEvent[] = [];
     const nowMs = monotonicMs();
     for (const dgram of datagrams) {
       for (const m of splitMessages(dgram)) {
@@ -80,7 +79,6 @@ class Handler {
         this.upcallsHandled++;
         const flow = flowFromOdpKey(up.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
         const x = xlate(this.replica, { flow, nowMs, mayLearn: true });
-        for (const ev of x.learned) if (ev.changed) learned.push({ bridge: ev.bridge, vlan: ev.vlan, mac: ev.mac, ofport: ev.ofport, usedMs: ev.usedMs });
         if (!x.bridge) {
           // Not cached: the port may be joining a bridge right now.
           log.dbg(`upcall on odp port ${flow.odpInPort}, which no bridge owns yet: dropped`);
@@ -102,7 +100,6 @@ class Handler {
         }
       }
     }
-    if (learned.length) post({ type: 'learn', events: learned });
     if (requests.length === 0) return;
     const acks = this.txn.transactBatch(requests);
     for (const [seq] of requests) {

@@ -4,7 +4,6 @@
  * that survives `postMessage`'s structured clone.
  */
 import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
-import type { MacLearnEvent } from '../ofproto-dpif/mac-learning';
 import type { OvsFamilies } from '../dpif-netlink/requests';
 
 /** A vlog level a worker may log at. */
@@ -14,8 +13,6 @@ export type WorkerLogLevel = 'emer' | 'err' | 'warn' | 'info' | 'dbg';
 export type ToWorker =
   /** a new configuration snapshot (ports, tables) */
   | { type: 'config'; config: OfprotoConfig }
-  /** MAC table entries learned or refreshed by another thread */
-  | { type: 'learn'; events: MacLearnEvent[] }
   /** revalidator settings: `other_config:max-idle`, ms */
   | { type: 'settings'; maxIdleMs: number }
   /** revalidator: delete every datapath flow now (`revalidator/purge`) */
@@ -27,8 +24,6 @@ export type ToWorker =
 export type FromWorker =
   /** the worker's sockets are open; `portId` is the netlink port id its upcall socket owns */
   | { type: 'ready'; portId: number }
-  /** MAC table entries this worker learned (changed = new or moved) or refreshed */
-  | { type: 'learn'; events: MacLearnEvent[] }
   /** a log line for the main thread's vlog */
   | { type: 'log'; module: string; level: WorkerLogLevel; text: string }
   /** revalidator: the result of one dump pass */
@@ -45,4 +40,6 @@ export interface WorkerInit {
   maxIdleMs: number;
   /** upcall socket receive buffer, bytes */
   rcvbufBytes: number;
+  /** the MAC table every thread shares (`MacTable.buffer`) */
+  macTable: SharedArrayBuffer;
 }

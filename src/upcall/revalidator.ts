@@ -20,7 +20,7 @@ import { errnoName } from '../genl/netlink';
 import { flowFromOdpKey } from '../ofproto-dpif/flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
-import type { MacLearnEvent } from '../ofproto-dpif/mac-learning';
+import { MacTable } from '../ofproto-dpif/mac-learning';
 import type { WorkerInit } from './messages';
 import { drainMessages, monotonicMs, post, workerLog } from './worker-util';
 
@@ -35,17 +35,16 @@ interface Ukey {
   packets: bigint;
   /** ofproto config version it was last translated against */
   version: number;
-  /** MAC table generation it was last translated against */
+  /** shared MAC table generation it was last translated against */
   macGen: number;
 }
 
 /** The revalidator's state. */
 class Revalidator {
-  readonly replica = new OfprotoReplica();
+  readonly replica: OfprotoReplica;
   readonly ukeys = new Map<string, Ukey>();
   running = true;
   purgeRequested = false;
-  macGen = 0;
   maxIdleMs: number;
 
   constructor(
@@ -53,6 +52,7 @@ class Revalidator {
     readonly chan: NativeChannel,
   ) {
     this.maxIdleMs = init.maxIdleMs;
+    this.replica = new OfprotoReplica(new MacTable(init.macTable));
     this.replica.apply(init.config);
   }
 
@@ -61,10 +61,6 @@ class Revalidator {
       switch (m.type) {
         case 'config':
           this.replica.apply(m.config);
-          break;
-        case 'learn':
-          for (const ev of m.events) this.replica.applyLearn(ev);
-          this.macGen++;
           break;
         case 'settings':
           this.maxIdleMs = m.maxIdleMs;
@@ -83,11 +79,14 @@ class Revalidator {
     return Math.max(50, Math.min(MAX_DUMP_INTERVAL_MS, Math.floor(this.maxIdleMs / 4)));
   }
 
-  /** Whether `f` should be deleted now; records and refreshes MAC entries along the way. */
-  judge(f: FlowMessage, ufidHex: string, nowMs: number, refresh: MacLearnEvent[]): string | undefined {
+  /**
+   * Whether `f` should be deleted now. A flow that saw new packets is re-translated with
+   * learning on, which refreshes the MAC entry of its source in the shared table.
+   */
+  judge(f: FlowMessage, ufidHex: string, nowMs: number, macGen: number): string | undefined {
     let uk = this.ukeys.get(ufidHex);
     if (!uk) {
-      uk = { firstSeenMs: nowMs, packets: 0n, version: this.replica.version, macGen: this.macGen };
+      uk = { firstSeenMs: nowMs, packets: 0n, version: this.replica.version, macGen };
       this.ukeys.set(ufidHex, uk);
     }
     const usedMs = f.used !== undefined && f.used > 0n ? Number(f.used) : uk.firstSeenMs;
@@ -96,13 +95,12 @@ class Revalidator {
     const packets = f.stats?.packets ?? 0n;
     const newPackets = packets > uk.packets;
     uk.packets = packets;
-    if (!newPackets && uk.version === this.replica.version && uk.macGen === this.macGen) return undefined;
+    if (!newPackets && uk.version === this.replica.version && uk.macGen === macGen) return undefined;
     uk.version = this.replica.version;
-    uk.macGen = this.macGen;
+    uk.macGen = macGen;
     if (!f.key) return undefined;
     const flow = flowFromOdpKey(f.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
-    const x = xlate(this.replica, { flow, nowMs, mayLearn: newPackets });
-    for (const ev of x.learned) refresh.push({ bridge: ev.bridge, vlan: ev.vlan, mac: ev.mac, ofport: ev.ofport, usedMs: Math.max(usedMs, 0) });
+    const x = xlate(this.replica, { flow, nowMs: usedMs, mayLearn: newPackets });
     const want = formatActions(x.actions);
     const have = formatActions(f.actions ?? []);
     if (!x.bridge) return `input port ${flow.odpInPort} left its bridge`;
@@ -118,7 +116,7 @@ class Revalidator {
     const seen = new Set<string>();
     const dels: Array<[number, Buffer]> = [];
     const why = new Map<number, string>();
-    const refresh: MacLearnEvent[] = [];
+    const macGen = this.replica.macTable.generation;
     for (const body of bodies) {
       let f: FlowMessage;
       try {
@@ -130,7 +128,7 @@ class Revalidator {
       if (!f.ufid) continue; // not ours (e.g. added by ovs-dpctl without a UFID): left alone
       const ufidHex = f.ufid.toString('hex');
       seen.add(ufidHex);
-      const reason = this.judge(f, ufidHex, nowMs, refresh);
+      const reason = this.judge(f, ufidHex, nowMs, macGen);
       if (reason) {
         const s = this.chan.nextSeq();
         dels.push([s, flowDelRequest(this.init.families, s, this.init.dpIfindex, f.ufid)]);
@@ -140,7 +138,6 @@ class Revalidator {
     }
     for (const k of [...this.ukeys.keys()]) if (!seen.has(k)) this.ukeys.delete(k);
     this.purgeRequested = false;
-    if (refresh.length) post({ type: 'learn', events: refresh });
     if (dels.length) {
       const acks = this.chan.transactBatch(dels);
       for (const [s] of dels) {

@@ -2,7 +2,7 @@
  * udpif: the main thread's side of the upcall machinery. Starts the handler and revalidator
  * worker_threads, registers the handlers' netlink port ids with the datapath (per-CPU dispatch,
  * `OVS_DP_ATTR_PER_CPU_PIDS`, or per-vport `OVS_VPORT_ATTR_UPCALL_PID` on kernels without it),
- * ships configuration snapshots to every worker and relays MAC learning between them.
+ * ships configuration snapshots to every worker, and owns the MAC table they share.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
 import type { FromWorker, ToWorker, WorkerInit } from './messages';
 import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
+import { MacTable } from '../ofproto-dpif/mac-learning';
 
 // Registered at load time: workers log under this module through the main thread.
 const upcallLog = vlogModule('ofproto_dpif_upcall');
@@ -40,6 +41,8 @@ export class Udpif {
   private revalidator?: WorkerHandle;
   private config: OfprotoConfig = { version: 0, bridges: [] };
   private maxIdleMs = DEFAULT_MAX_IDLE_MS;
+  /** the MAC table all workers share */
+  readonly macTable = new MacTable();
   /** counters for `upcall/show`-style reporting */
   readonly stats = { dumps: 0, lastDumpFlows: 0, lastDumpMs: 0, deleted: 0 };
 
@@ -68,7 +71,7 @@ export class Udpif {
         if (m.type === 'ready' && !ready) {
           ready = true;
           resolve({ name, worker, portId: m.portId, exited });
-        } else this.onWorkerMessage(name, worker, m);
+        } else this.onWorkerMessage(name, m);
       });
       worker.once('error', (e) => {
         this.log.err(`${name} failed: ${e.stack ?? e}`);
@@ -81,17 +84,13 @@ export class Udpif {
     });
   }
 
-  private onWorkerMessage(name: string, from: Worker, m: FromWorker): void {
+  private onWorkerMessage(name: string, m: FromWorker): void {
     switch (m.type) {
       case 'log': {
         const lg = vlogModule(m.module);
         lg[m.level](m.text);
         break;
       }
-      case 'learn':
-        for (const h of this.handlers) if (h.worker !== from) h.worker.postMessage({ type: 'learn', events: m.events } satisfies ToWorker);
-        if (this.revalidator && this.revalidator.worker !== from) this.revalidator.worker.postMessage({ type: 'learn', events: m.events } satisfies ToWorker);
-        break;
       case 'dump-done':
         this.stats.dumps++;
         this.stats.lastDumpFlows = m.flows;
@@ -115,7 +114,14 @@ export class Udpif {
   async start(settings: UdpifSettings, config: OfprotoConfig): Promise<void> {
     this.config = config;
     this.maxIdleMs = settings.maxIdleMs;
-    const base = { families: this.dpif.families, dpIfindex: this.dp.dpIfindex, config, maxIdleMs: settings.maxIdleMs, rcvbufBytes: 4 << 20 };
+    const base = {
+      families: this.dpif.families,
+      dpIfindex: this.dp.dpIfindex,
+      config,
+      maxIdleMs: settings.maxIdleMs,
+      rcvbufBytes: 4 << 20,
+      macTable: this.macTable.buffer,
+    };
     this.handlers = await Promise.all(
       Array.from({ length: settings.nHandlers }, (_, i) => this.spawn('handler.js', `handler${i + 1}`, { ...base, index: i })),
     );

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import {
   cleanupDatapath,
   collectLogs,
-  kernelSkipReason,
+  requireKernel,
   listDatapaths,
   netnsPair,
   type NetnsPair,
@@ -22,14 +22,14 @@ import {
   type VswitchdHandle,
 } from './lib/env';
 
-const skip = kernelSkipReason();
+requireKernel();
 
-test('the openvswitch and veth modules are loaded', { skip }, () => {
+test('the openvswitch and veth modules are loaded', () => {
   assert.ok(fs.existsSync('/sys/module/openvswitch'), '/sys/module/openvswitch is missing');
   assert.ok(fs.existsSync('/sys/module/veth'), '/sys/module/veth is missing');
 });
 
-test('ovs-dpctl adds, shows and deletes a kernel datapath', { skip }, async () => {
+test('ovs-dpctl adds, shows and deletes a kernel datapath', async () => {
   const dp = 'tsvharness0';
   await cleanupDatapath(dp);
   await run(['ovs-dpctl', 'add-dp', dp]);
@@ -42,7 +42,7 @@ test('ovs-dpctl adds, shows and deletes a kernel datapath', { skip }, async () =
   assert.ok(!(await listDatapaths()).includes(dp));
 });
 
-test('two namespaces joined directly by a veth pair ping each other', { skip }, async () => {
+test('two namespaces joined directly by a veth pair ping each other', async () => {
   const setup = `
     set -e
     ip netns add tsvh-na; ip netns add tsvh-nb
@@ -59,7 +59,7 @@ test('two namespaces joined directly by a veth pair ping each other', { skip }, 
   }
 });
 
-test('netnsPair builds a namespace reachable over its veth, and removes it', { skip }, async () => {
+test('netnsPair builds a namespace reachable over its veth, and removes it', async () => {
   const p = await netnsPair('tsvh1', '192.0.2.1');
   try {
     assert.equal(p.hostIf, 'tsvh1');
@@ -78,7 +78,7 @@ test('netnsPair builds a namespace reachable over its veth, and removes it', { s
   assert.notEqual((await sh(['ip', 'link', 'show', 'tsvh1'])).code, 0, 'tsvh1 still exists');
 });
 
-test('startOvsdb serves a fresh database to ovs-vsctl --no-wait, across a restart', { skip }, async () => {
+test('startOvsdb serves a fresh database to ovs-vsctl --no-wait, across a restart', async () => {
   const db = await startOvsdb();
   try {
     await db.vsctl(['add-br', 'br0'], { noWait: true });
@@ -94,7 +94,7 @@ test('startOvsdb serves a fresh database to ovs-vsctl --no-wait, across a restar
 
 test(
   "Debian's ovs-vswitchd creates br0 in the kernel and switches between two namespaces",
-  { skip, timeout: scaled(180_000) },
+  { timeout: scaled(180_000) },
   async () => {
     await cleanupDatapath();
     const db = await startOvsdb();

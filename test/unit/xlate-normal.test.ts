@@ -16,8 +16,8 @@ function replica(): OfprotoReplica {
     bridges: [
       {
         name: 'br0',
+        id: 1,
         macAgingS: 300,
-        macTableSize: 8192,
         table0: defaultTable0(),
         ports: [
           { name: 'br0', ofport: OFPP_LOCAL, odpPort: 1 },
@@ -106,7 +106,7 @@ test('revalidation (mayLearn=false) does not touch the MAC table', () => {
   const r = replica();
   const x = run(r, ipv4Key(2, A, B), 1000, false);
   assert.deepEqual(x.learned, []);
-  assert.equal(r.bridges.get('br0')!.ml.size, 0);
+  assert.equal(r.bridges.get('br0')!.ml.size(1000), 0);
 });
 
 test('a packet from a port no bridge owns is dropped', () => {

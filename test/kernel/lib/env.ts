@@ -35,15 +35,13 @@ export function scaled(ms: number): number {
 export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
 /**
- * Why kernel tests cannot run here, or undefined when they can. Meant for
- * `test(name, { skip: kernelSkipReason() }, fn)`: under kernel.sh (KERNEL_HARNESS set) this is
- * always undefined, so a broken environment fails loudly instead of skipping.
+ * Fails fast, with the way out, when kernel tests are started where they cannot work (not root,
+ * or openvswitch.ko not loaded). Kernel tests never skip: run them through test/harness/kernel.sh.
+ * @throws Error naming what is missing
  */
-export function kernelSkipReason(): string | undefined {
-  if (KERNEL_HARNESS) return undefined;
-  if (process.getuid?.() !== 0) return 'kernel tests need root; run them with test/harness/kernel.sh';
-  if (!fs.existsSync('/sys/module/openvswitch')) return 'openvswitch.ko is not loaded; run test/harness/kernel.sh';
-  return undefined;
+export function requireKernel(): void {
+  if (process.getuid?.() !== 0) throw new Error('kernel tests need root; run them with test/harness/kernel.sh');
+  if (!fs.existsSync('/sys/module/openvswitch')) throw new Error('openvswitch.ko is not loaded; run test/harness/kernel.sh');
 }
 
 // ---------------------------------------------------------------------------------------------
