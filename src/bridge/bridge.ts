@@ -263,38 +263,32 @@ export class BridgeLayer {
       }
     }
 
-    // OpenFlow port numbers.
+    // OpenFlow port numbers: the bridge's own interface is LOCAL; a port keeps the number it
+    // has; a new one takes its ofport_request, else the number the database remembers from an
+    // earlier run, else the lowest free number (ovs-vswitchd.conf.db(5) "ofport").
     const config: OfprotoConfig = { version: this.configVersion, bridges: [] };
     const liveKeys = new Set<string>();
     for (const b of bridges) {
+      const members = b.ifaces.filter((i) => this.vports.has(i.name) && !this.errors.has(i.uuid));
+      const keyOf = (i: WantedIface): string => `${b.name}\0${i.name}`;
       const used = new Set<number>();
-      const ports: PortConfig[] = [];
-      const pending: WantedIface[] = [];
-      for (const i of b.ifaces) {
-        const v = this.vports.get(i.name);
-        if (!v || this.errors.has(i.uuid)) continue;
-        const key = `${b.name}\0${i.name}`;
-        liveKeys.add(key);
-        let ofport = i.name === b.name ? OFPP_LOCAL : this.ofports.get(key);
-        if (ofport === undefined) {
-          const candidates = [i.ofportRequest, i.dbOfport];
-          ofport = candidates.find((c) => c !== undefined && c >= 1 && c < OFPP_MAX && !used.has(c) && ![...this.ofports.entries()].some(([k, o]) => o === c && k.startsWith(`${b.name}\0`) && k !== key));
-        }
-        if (ofport === undefined || used.has(ofport)) {
-          pending.push(i);
-          continue;
-        }
-        used.add(ofport);
-        this.ofports.set(key, ofport);
-        ports.push({ name: i.name, ofport, odpPort: v.portNo });
+      for (const i of members) {
+        const k = keyOf(i);
+        liveKeys.add(k);
+        if (i.name === b.name) this.ofports.set(k, OFPP_LOCAL);
+        const o = this.ofports.get(k);
+        if (o !== undefined) used.add(o);
       }
-      for (const i of pending) {
-        let ofport = 1;
-        while (used.has(ofport)) ofport++;
+      for (const i of members) {
+        const k = keyOf(i);
+        if (this.ofports.has(k)) continue;
+        const wish = [i.ofportRequest, i.dbOfport].find((c) => c !== undefined && c >= 1 && c < OFPP_MAX && !used.has(c));
+        let ofport = wish ?? 1;
+        while (wish === undefined && used.has(ofport)) ofport++;
         used.add(ofport);
-        this.ofports.set(`${b.name}\0${i.name}`, ofport);
-        ports.push({ name: i.name, ofport, odpPort: this.vports.get(i.name)!.portNo });
+        this.ofports.set(k, ofport);
       }
+      const ports: PortConfig[] = members.map((i) => ({ name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: this.vports.get(i.name)!.portNo }));
       ports.sort((a, z) => a.ofport - z.ofport);
       const other = b.row.other_config;
       const aging = Number(mapGet(other, 'mac-aging-time'));

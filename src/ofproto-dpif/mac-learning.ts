@@ -17,8 +17,6 @@
 
 /** Default `other_config:mac-aging-time`, seconds. */
 export const MAC_DEFAULT_AGING_S = 300;
-/** Default `other_config:mac-table-size`, entries. */
-export const MAC_DEFAULT_MAX = 8192;
 /** Slots in a shared table: room for several bridges at the default size with low load. */
 export const MAC_TABLE_SLOTS = 65536;
 

@@ -32,7 +32,7 @@ const RECV_TIMEOUT_MS = 100;
 const EEXIST = 17;
 const log = workerLog('ofproto_dpif_upcall');
 
-/** One handler's state. Exported for the worker entry below only. */
+/** One handler's state: its replica of ofproto and its two sockets. */
 class Handler {
   readonly replica: OfprotoReplica;
   running = true;

@@ -43,8 +43,6 @@ export class Udpif {
   private maxIdleMs = DEFAULT_MAX_IDLE_MS;
   /** the MAC table all workers share */
   readonly macTable = new MacTable();
-  /** counters for `upcall/show`-style reporting */
-  readonly stats = { dumps: 0, lastDumpFlows: 0, lastDumpMs: 0, deleted: 0 };
 
   constructor(
     private readonly dpif: DpifNetlink,
@@ -92,10 +90,7 @@ export class Udpif {
         break;
       }
       case 'dump-done':
-        this.stats.dumps++;
-        this.stats.lastDumpFlows = m.flows;
-        this.stats.lastDumpMs = m.durationMs;
-        this.stats.deleted += m.deleted;
+        if (m.deleted) this.log.dbg(`revalidator: ${m.flows} flows dumped in ${m.durationMs} ms, ${m.deleted} deleted`);
         break;
       case 'ready':
         this.log.warn(`${name} said ready twice`);
