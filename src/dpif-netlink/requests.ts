@@ -10,10 +10,8 @@
 import { encodeGenlMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REQUEST } from '../genl/netlink';
 import { encodeFlowMessage, encodePacketMessage } from '../genl/messages';
 import type { OdpAction } from '../genl/actions';
-import { attr, parseAttrs } from '../genl/nlattr';
 import type { OdpFlowKey } from '../genl/flow-key';
 import {
-  OVS_KEY_ATTR_IPV6_EXTHDRS,
   OVS_FLOW_CMD_DEL,
   OVS_FLOW_CMD_GET,
   OVS_FLOW_CMD_NEW,
@@ -24,24 +22,6 @@ import {
   OVS_UFID_F_OMIT_KEY,
   OVS_UFID_F_OMIT_MASK,
 } from '../genl/openvswitch';
-
-/**
- * Key attributes that OVS 3.1 never sends in a flow put, so the megaflows we install read the
- * same in `ovs-dpctl dump-flows` as the reference's: `OVS_KEY_ATTR_IPV6_EXTHDRS` (kernel 6.1
- * reports it in upcall keys; OVS 3.1's tools print it as an unknown `key32(…)`). The kernel does
- * not require it, and leaving it out of key and mask wildcards it, which NORMAL never consults.
- */
-const PUT_KEY_OMIT = new Set([OVS_KEY_ATTR_IPV6_EXTHDRS]);
-
-/**
- * The key to send in a flow put, from an upcall's raw key: the kernel's attributes minus
- * {@link PUT_KEY_OMIT}, byte for byte otherwise.
- */
-export function putKeyFromUpcallKey(keyRaw: Buffer): Buffer {
-  const attrs = parseAttrs(keyRaw);
-  if (!attrs.some((a) => PUT_KEY_OMIT.has(a.type))) return keyRaw;
-  return Buffer.concat(attrs.filter((a) => !PUT_KEY_OMIT.has(a.type)).map((a) => attr(a.type, a.data)));
-}
 
 /** Generic Netlink family ids of the OVS families, as resolved at startup (CTRL_CMD_GETFAMILY). */
 export interface OvsFamilies {
@@ -54,7 +34,7 @@ export interface OvsFamilies {
 /** A megaflow to install: the key as the kernel sent it, our mask, actions and UFID. */
 export interface FlowPut {
   dpIfindex: number;
-  /** raw `OVS_FLOW_ATTR_KEY` payload (typically {@link putKeyFromUpcallKey} of the upcall's key) */
+  /** raw `OVS_FLOW_ATTR_KEY` payload (typically the upcall's key, unmasked) */
   keyRaw: Buffer;
   mask: OdpFlowKey;
   actions: OdpAction[];

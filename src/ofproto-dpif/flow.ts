@@ -39,6 +39,11 @@ export interface Flow {
   dlType: number;
   /** `nw_frag` (FLOW_NW_FRAG_* bits); 0 for non-IP. */
   nwFrag: number;
+  /** `nw_proto`: the IP protocol, or for ARP the low 8 bits of the opcode (as OVS stores it). */
+  nwProto: number;
+  /** `nw_src` / `nw_dst`: IPv4 source/destination, or ARP sender/target protocol address. */
+  nwSrc: string;
+  nwDst: string;
 }
 
 /**
@@ -54,6 +59,9 @@ export interface FlowWildcards {
   vlanTci?: number;
   dlType?: number;
   nwFrag?: number;
+  nwProto?: number;
+  nwSrc?: string;
+  nwDst?: string;
 }
 
 /** The all-ones mask of a MAC address field. */
@@ -88,6 +96,9 @@ export function flowFromOdpKey(key: OdpFlowKey, ofportOfOdp: (odpPort: number) =
     vlanTci: key.vlan ?? 0,
     dlType: inner.ethertype ?? 0,
     nwFrag: l3 ? nwFragFromOdp(l3.frag) : 0,
+    nwProto: inner.arp ? inner.arp.op & 0xff : (inner.ipv4?.proto ?? inner.ipv6?.proto ?? 0),
+    nwSrc: inner.arp?.sip ?? inner.ipv4?.src ?? '0.0.0.0',
+    nwDst: inner.arp?.tip ?? inner.ipv4?.dst ?? '0.0.0.0',
   };
 }
 
@@ -121,6 +132,10 @@ export function odpMaskFromWildcards(key: OdpFlowKey, wc: FlowWildcards): OdpFlo
     const frag = wc.nwFrag ? 0xff : 0;
     if (inner.ipv4 && frag) m.ipv4 = { src: '0.0.0.0', dst: '0.0.0.0', proto: 0, tos: 0, ttl: 0, frag };
     if (inner.ipv6 && frag) m.ipv6 = { src: '::', dst: '::', label: 0, proto: 0, tclass: 0, hlimit: 0, frag };
+    if (inner.arp && (wc.nwProto || wc.nwSrc || wc.nwDst)) {
+      const zero = '00:00:00:00:00:00';
+      m.arp = { sip: wc.nwSrc ?? '0.0.0.0', tip: wc.nwDst ?? '0.0.0.0', op: wc.nwProto ?? 0, sha: zero, tha: zero };
+    }
     return m;
   };
   if (key.vlan !== undefined && key.encap) {

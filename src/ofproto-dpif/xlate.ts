@@ -9,7 +9,7 @@
  * learned port, flood otherwise, never back out of the input port.
  */
 import type { OdpAction } from '../genl/actions';
-import { Flow, FlowWildcards, MAC_EXACT, VLAN_VID_MASK, isIpAny } from './flow';
+import { ETH_TYPE_ARP, Flow, FlowWildcards, MAC_EXACT, VLAN_VID_MASK, isIpAny } from './flow';
 import { MacLearnEvent, macIsMulticast } from './mac-learning';
 import { BridgeReplica, OfprotoReplica, OfAction } from './ofproto';
 
@@ -41,6 +41,28 @@ export interface XlateInput {
    * revalidating an idle one.
    */
   mayLearn: boolean;
+}
+
+/** ARP opcodes (RFC 826). */
+const ARP_OP_REQUEST = 1;
+const ARP_OP_REPLY = 2;
+const BROADCAST = 'ff:ff:ff:ff:ff:ff';
+
+/**
+ * Whether the frame is a gratuitous ARP (a broadcast ARP reply, or a broadcast request whose
+ * sender and target addresses are equal), consulting — and so un-wildcarding — exactly the
+ * fields OVS's NORMAL looks at to tell: the opcode for any broadcast ARP, and the sender and
+ * target addresses for a request. OVS uses the answer to protect MAC entries on bonds; the
+ * skeleton has no bonds, but the megaflow must cover the same fields as the reference's.
+ */
+function isGratuitousArp(flow: Flow, wc: FlowWildcards): boolean {
+  if (flow.dlType !== ETH_TYPE_ARP || flow.dlDst !== BROADCAST) return false;
+  wc.nwProto = 0xff;
+  if (flow.nwProto === ARP_OP_REPLY) return true;
+  if (flow.nwProto !== ARP_OP_REQUEST) return false;
+  wc.nwSrc = '255.255.255.255';
+  wc.nwDst = '255.255.255.255';
+  return flow.nwSrc === flow.nwDst;
 }
 
 /** `eth_addr_is_reserved`: 01:80:c2:00:00:0x, the IEEE 802.1D reserved group addresses. */
@@ -112,6 +134,7 @@ function xlateNormal(br: BridgeReplica, input: XlateInput, res: XlateResult): vo
     return;
   }
 
+  isGratuitousArp(flow, wc);
   if (input.mayLearn && !macIsMulticast(flow.dlSrc)) {
     const changed = br.ml.learn(vlan, flow.dlSrc, flow.inPort, nowMs);
     res.learned.push({ bridge: br.config.name, vlan, mac: flow.dlSrc, ofport: flow.inPort, usedMs: nowMs, changed });
@@ -133,6 +156,7 @@ function xlateNormal(br: BridgeReplica, input: XlateInput, res: XlateResult): vo
   } else {
     res.trace.push(`multicast/broadcast destination ${flow.dlDst}, flooding`);
   }
-  const ofports = [...br.byOfport.keys()].sort((a, b) => a - b);
-  for (const ofport of ofports) if (ofport !== flow.inPort) outputTo(br, ofport, res);
+  // Flood in the order ports joined the datapath (odp port order), as OVS walks its bundles.
+  const ports = [...br.byOfport.values()].sort((a, b) => a.odpPort - b.odpPort);
+  for (const p of ports) if (p.ofport !== flow.inPort) res.actions.push({ type: 'output', port: p.odpPort });
 }

@@ -10,7 +10,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { NativeChannel } from '../dpif-netlink/channel';
-import { executeRequest, flowPutRequest, OvsFamilies, putKeyFromUpcallKey } from '../dpif-netlink/requests';
+import { executeRequest, flowPutRequest, OvsFamilies } from '../dpif-netlink/requests';
 import { megaflowUfid } from '../dpif-netlink/ufid';
 import { decodeGenlHeader, splitMessages } from '../genl/netlink';
 import { decodePacketMessage } from '../genl/messages';
@@ -91,7 +91,7 @@ class Handler {
           putsThisBatch.add(ufidHex);
           const seq = this.txn.nextSeq();
           kinds.set(seq, { put: true, key: up.key, mask });
-          requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: putKeyFromUpcallKey(up.keyRaw), mask, actions: x.actions, ufid })]);
+          requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, mask, actions: x.actions, ufid })]);
         }
         if (x.actions.length > 0) {
           const seq = this.txn.nextSeq();

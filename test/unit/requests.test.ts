@@ -1,20 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { putKeyFromUpcallKey, flowPutRequest, flowDelRequest } from '../../src/dpif-netlink/requests';
-import { attr, attrU32, parseAttrs } from '../../src/genl/nlattr';
-import { OVS_KEY_ATTR_IN_PORT, OVS_KEY_ATTR_IPV6_EXTHDRS, OVS_KEY_ATTR_RECIRC_ID, OVS_FLOW_ATTR_UFID, OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_FLOW_ATTR_ACTIONS } from '../../src/genl/openvswitch';
+import { flowPutRequest, flowDelRequest } from '../../src/dpif-netlink/requests';
+import { attrU32, parseAttrs } from '../../src/genl/nlattr';
+import { OVS_KEY_ATTR_IN_PORT, OVS_FLOW_ATTR_UFID, OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_FLOW_ATTR_ACTIONS } from '../../src/genl/openvswitch';
 import { splitMessages, decodeGenlHeader, NLM_F_ACK, NLM_F_CREATE, NLM_F_REQUEST } from '../../src/genl/netlink';
 
 const fam = { datapath: 30, vport: 31, flow: 32, packet: 33 };
-
-test('a flow put key leaves out IPV6_EXTHDRS and keeps every other attribute byte for byte', () => {
-  const raw = Buffer.concat([attrU32(OVS_KEY_ATTR_RECIRC_ID, 0), attrU32(OVS_KEY_ATTR_IN_PORT, 2), attr(OVS_KEY_ATTR_IPV6_EXTHDRS, Buffer.alloc(2))]);
-  const put = putKeyFromUpcallKey(raw);
-  assert.deepEqual(parseAttrs(put).map((a) => a.type), [OVS_KEY_ATTR_RECIRC_ID, OVS_KEY_ATTR_IN_PORT]);
-  assert.deepEqual(put, raw.subarray(0, 16));
-  const plain = Buffer.concat([attrU32(OVS_KEY_ATTR_RECIRC_ID, 0)]);
-  assert.equal(putKeyFromUpcallKey(plain), plain, 'nothing to drop: the same buffer');
-});
 
 test('a flow put is OVS_FLOW_CMD_NEW with CREATE|ACK, key, mask, actions and UFID on the ovs_flow family', () => {
   const ufid = Buffer.alloc(16, 0xab);

@@ -49,13 +49,13 @@ function run(r: OfprotoReplica, key: OdpFlowKey, nowMs = 1000, mayLearn = true) 
   return { flow, ...xlate(r, { flow, nowMs, mayLearn }) };
 }
 
-test('NORMAL floods a broadcast to every port but the input port, including LOCAL', () => {
+test('NORMAL floods a broadcast to every port but the input port, LOCAL included, in datapath port order', () => {
   const r = replica();
   const x = run(r, { recircId: 0, inPort: 2, ethernet: { src: A, dst: BCAST }, ethertype: 0x0806 });
   assert.deepEqual(x.actions, [
+    { type: 'output', port: 1 },
     { type: 'output', port: 3 },
     { type: 'output', port: 4 },
-    { type: 'output', port: 1 },
   ]);
   assert.equal(x.bridge, 'br0');
 });
@@ -145,12 +145,28 @@ test('the megaflow mask of an L2 decision covers in_port, MACs, ethertype and IP
   });
 });
 
-test('the mask of an ARP decision has no L3 attribute', () => {
+const arpKey = (dst: string, op: number, sip: string, tip: string): OdpFlowKey => ({
+  recircId: 0,
+  inPort: 2,
+  ethernet: { src: A, dst },
+  ethertype: 0x0806,
+  arp: { sip, tip, op, sha: A, tha: '00:00:00:00:00:00' },
+});
+
+test('a broadcast ARP request un-wildcards the opcode and both addresses (gratuitous-ARP check), as OVS', () => {
   const r = replica();
-  const key: OdpFlowKey = { recircId: 0, inPort: 2, ethernet: { src: A, dst: BCAST }, ethertype: 0x0806, arp: { sip: '10.0.0.1', tip: '10.0.0.2', op: 1, sha: A, tha: '00:00:00:00:00:00' } };
+  const key = arpKey(BCAST, 1, '10.0.0.1', '10.0.0.2');
   const mask = odpMaskFromWildcards(key, run(r, key).wc);
-  assert.equal(mask.arp, undefined);
+  assert.deepEqual(mask.arp, { sip: '255.255.255.255', tip: '255.255.255.255', op: 0xff, sha: '00:00:00:00:00:00', tha: '00:00:00:00:00:00' });
   assert.equal(mask.ethertype, 0xffff);
+});
+
+test('a broadcast ARP reply un-wildcards only the opcode; a unicast ARP nothing of ARP', () => {
+  const r = replica();
+  const reply = arpKey(BCAST, 2, '10.0.0.1', '10.0.0.1');
+  assert.deepEqual(odpMaskFromWildcards(reply, run(r, reply).wc).arp, { sip: '0.0.0.0', tip: '0.0.0.0', op: 0xff, sha: '00:00:00:00:00:00', tha: '00:00:00:00:00:00' });
+  const unicast = arpKey(B, 2, '10.0.0.1', '10.0.0.2');
+  assert.equal(odpMaskFromWildcards(unicast, run(r, unicast).wc).arp, undefined);
 });
 
 test('the mask of a tagged frame matches the VID with CFI and the inner ethertype', () => {
