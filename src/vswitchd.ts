@@ -60,7 +60,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   const dpif = await DpifNetlink.open();
   r.dpif = dpif;
   check(r);
-  const dp = await dpif.openDatapath();
+  const dp = await dpif.openDatapath(undefined, true, process.env.TS_VSWITCHD_DISPATCH_MODE !== 'per-vport');
   dpifLog.info(`${dp.created ? 'created' : 'opened existing'} datapath ${dp.name} (dp_ifindex ${dp.dpIfindex}, user features 0x${dp.userFeatures.toString(16)})`);
   dpifLog.info(`Datapath dispatch mode: ${dp.perCpuDispatch ? 'per-cpu' : 'per-vport'}`);
   const existing = await dpif.vportDump(dp.dpIfindex);
@@ -82,6 +82,13 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   check(r);
   await udpif.start({ nHandlers: bridge.nHandlerThreads() ?? Udpif.defaultHandlers(), maxIdleMs: bridge.maxIdleMs() }, { version: 0, bridges: [] });
   check(r);
+  if (!dp.perCpuDispatch) {
+    // Per-vport dispatch: vports from an earlier run (and the datapath's own port 0) still name
+    // that run's sockets.
+    for (const v of existing) {
+      if (v.portNo !== undefined) await dpif.vportSetUpcallPids(dp.dpIfindex, v.portNo, udpif.vportUpcallPids());
+    }
+  }
   ovsdb.on('update', () => void bridge.reconfigure());
   await bridge.reconfigure();
   check(r);

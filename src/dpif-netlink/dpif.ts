@@ -106,25 +106,26 @@ export class DpifNetlink {
    * Gets datapath `name`, or creates it with `OVS_DP_CMD_NEW` (upcall PID 0: no upcalls until
    * handlers register) when absent and `create` is set. On an existing datapath the user features
    * are set again with `OVS_DP_CMD_SET`, as OVS does on start. NEW and SET carry NLM_F_ECHO:
- * the kernel answers them through `genl_notify`, which unicasts to the sender only when asked. A kernel that rejects per-CPU
-   * dispatch (EOPNOTSUPP/EINVAL) gets the request again without it.
+   * the kernel answers them through `genl_notify`, which unicasts to the sender only when asked.
+   * A kernel that rejects per-CPU dispatch (EOPNOTSUPP/EINVAL) gets the request again without it.
    *
+   * @param allowPerCpu false to ask for per-vport dispatch even where per-CPU is available
    * @throws NetlinkError from the kernel (ENODEV when absent and `create` is false)
    */
-  async openDatapath(name = DATAPATH_NAME, create = true): Promise<DatapathInfo> {
+  async openDatapath(name = DATAPATH_NAME, create = true, allowPerCpu = true): Promise<DatapathInfo> {
     let created = false;
     let dp: DpMessage;
     try {
       dp = await this.dpCmd(OVS_DP_CMD_GET, { dpIfindex: 0, name }, 0, `OVS_DP_CMD_GET ${name}`);
     } catch (e) {
       if (!(e instanceof NetlinkError) || e.code !== 'ENODEV' || !create) throw e;
-      dp = await this.withFeatureFallback((features) =>
+      dp = await this.withFeatureFallback(allowPerCpu, (features) =>
         this.dpCmd(OVS_DP_CMD_NEW, { dpIfindex: 0, name, upcallPid: 0, userFeatures: features }, NLM_F_CREATE | NLM_F_ECHO, `OVS_DP_CMD_NEW ${name}`),
       );
       created = true;
     }
     if (!created) {
-      dp = await this.withFeatureFallback((features) =>
+      dp = await this.withFeatureFallback(allowPerCpu, (features) =>
         this.dpCmd(OVS_DP_CMD_SET, { dpIfindex: dp.dpIfindex, name, userFeatures: features }, NLM_F_ECHO, `OVS_DP_CMD_SET ${name}`),
       );
     }
@@ -138,7 +139,8 @@ export class DpifNetlink {
     };
   }
 
-  private async withFeatureFallback(op: (features: number) => Promise<DpMessage>): Promise<DpMessage> {
+  private async withFeatureFallback(allowPerCpu: boolean, op: (features: number) => Promise<DpMessage>): Promise<DpMessage> {
+    if (!allowPerCpu) return op(WANTED_USER_FEATURES & ~OVS_DP_F_DISPATCH_UPCALL_PER_CPU);
     try {
       return await op(WANTED_USER_FEATURES);
     } catch (e) {

@@ -140,6 +140,24 @@ describe('walking skeleton on openvswitch.ko', { timeout: scaled(600_000) }, () 
     assert.equal(ping3.code, 0, ping3.stdout);
   });
 
+  test('a daemon restart keeps vports, ofports and flows, and established traffic flows while it is down', async () => {
+    const ping0 = await ns1.exec(['ping', '-c', '2', '-i', '0.2', ns2.addr]);
+    assert.equal(ping0.code, 0, ping0.stdout);
+    const ports = async (): Promise<string[]> => (await run(['ovs-dpctl', 'show'])).split('\n').filter((l) => /^\s+port \d+:/.test(l));
+    const ofports = async (): Promise<string[]> =>
+      Promise.all([ns1.hostIf, ns2.hostIf, 'br0'].map(async (n) => (await ovsdb.vsctl(['get', 'Interface', n, 'ofport'])).stdout.trim()));
+    const before = { ports: await ports(), ofports: await ofports(), ifindex: [await ifindex('br0'), await ifindex(ns1.hostIf)] };
+    await vswitchd.stop();
+    const down = await ns1.exec(['ping', '-c', '3', '-i', '0.2', ns2.addr]);
+    assert.equal(down.code, 0, `existing megaflows forward while no daemon runs: ${down.stdout}`);
+    vswitchd = await startOurVswitchd(ovsdb);
+    assert.deepEqual(await ports(), before.ports);
+    assert.deepEqual(await ofports(), before.ofports);
+    assert.deepEqual([await ifindex('br0'), await ifindex(ns1.hostIf)], before.ifindex, 'no vport was deleted and re-created');
+    const up = await ns1.exec(['ping', '-c', '3', '-i', '0.2', ns2.addr]);
+    assert.equal(up.code, 0, up.stdout);
+  });
+
   test('del-port removes the vport and the traffic through it stops', async () => {
     await ovsdb.vsctl(['del-port', 'br0', ns2.hostIf]);
     const show = await run(['ovs-dpctl', 'show']);
@@ -154,5 +172,33 @@ describe('walking skeleton on openvswitch.ko', { timeout: scaled(600_000) }, () 
     const show = await run(['ovs-dpctl', 'show']);
     assert.doesNotMatch(show, /: br0 \(internal\)/);
     assert.doesNotMatch(show, new RegExp(`: ${ns1.hostIf}\\n`));
+  });
+});
+
+describe('per-vport upcall dispatch', { timeout: scaled(300_000) }, () => {
+  test('with per-CPU dispatch turned off, upcalls reach the handlers through the vports\' PIDs', async () => {
+    await cleanupDatapath();
+    const ovsdb = await startOvsdb();
+    const pairs: NetnsPair[] = [];
+    const d = await startOurVswitchd(ovsdb, [], { env: { TS_VSWITCHD_DISPATCH_MODE: 'per-vport' } });
+    try {
+      await ovsdb.vsctl(['add-br', 'br0']);
+      for (const i of [1, 2]) {
+        const p = await netnsPair(`tsvv${i}`, `10.0.2.${i}`);
+        pairs.push(p);
+        await ovsdb.vsctl(['add-port', 'br0', p.hostIf]);
+      }
+      const ping = await pairs[0].exec(['ping', '-c', '3', '-i', '0.2', '-W', String(Math.ceil(scaled(2000) / 1000)), pairs[1].addr]);
+      assert.equal(ping.code, 0, ping.stdout);
+      const log = await run(['cat', d.logFile]);
+      assert.match(log, /Datapath dispatch mode: per-vport/);
+      assert.ok((await dumpFlows()).some((l) => l.includes('eth_type(0x0800)')), 'megaflows installed');
+    } finally {
+      collectLogs(ovsdb.dir, 'per-vport');
+      await d.stop();
+      for (const p of pairs) await p.cleanup();
+      await cleanupDatapath();
+      await ovsdb.destroy();
+    }
   });
 });
