@@ -17,7 +17,6 @@ import {
   OVS_DP_F_DISPATCH_UPCALL_PER_CPU,
   OVS_DP_F_UNALIGNED,
   OVS_DP_F_VPORT_PIDS,
-  OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4,
   OVS_PACKET_CMD_MISS,
   OVS_PACKET_HASH_L4_BIT,
   OVS_PACKET_HASH_SW_BIT,
@@ -327,7 +326,7 @@ describe('ovs_packet messages', () => {
       key: {
         recircId: 1, dpHash: 0, priority: 0, inPort: 2, skbMark: 0,
         ctState: 0x21, ctZone: 0, ctMark: 0, ctLabels: Buffer.alloc(16),
-        other: [{ type: OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, data: CT_TUPLE }],
+        ctOrigTupleIpv4: { src: '10.0.0.1', dst: '10.0.0.2', srcPort: 8, dstPort: 0, proto: 1 },
         ethernet: ETH, ethertype: 0x0800, ipv4: IPV4, icmp: { type: 8, code: 0 },
       },
       hash: 0x35a5a1234,
