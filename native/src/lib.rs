@@ -89,6 +89,15 @@ unsafe extern "C" fn js_enable_ext_ack(env: napi_env, info: napi_callback_info) 
     })
 }
 
+/// `lockFile(fd) → undefined`: fcntl write lock on the whole file (see `sys::lock_file`).
+unsafe extern "C" fn js_lock_file(env: napi_env, info: napi_callback_info) -> napi_value {
+    entry::<1>(env, info, |c| {
+        let fd = c.fd(0)?;
+        sys::lock_file(fd)?;
+        c.undefined()
+    })
+}
+
 /// Module entry point looked up by Node when it loads the `.node` file.
 ///
 /// # Safety
@@ -98,12 +107,13 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     let fns: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 5] = [
+    ); 6] = [
         ("open", js_open),
         ("recvBatch", js_recv_batch),
         ("sendBatch", js_send_batch),
         ("close", js_close),
         ("enableExtAck", js_enable_ext_ack),
+        ("lockFile", js_lock_file),
     ];
     for (name, f) in fns {
         if napi::export(env, exports, name, f).is_err() {

@@ -453,6 +453,22 @@ pub fn send_batch(fd: c_int, bufs: &[(*const u8, usize)]) -> SysResult<usize> {
 }
 
 /// close(2); also forgets errors deferred for `fd` on this thread.
+/// Takes a write lock on the whole file behind `fd` (fcntl(2) `F_SETLK`, `F_WRLCK`), as OVS
+/// holds one on its pidfile for its lifetime: `ovs-appctl` trusts a pidfile only while the pid in
+/// it holds that lock. The lock lives as long as the process keeps some fd of the file open and
+/// closes none.
+pub fn lock_file(fd: c_int) -> SysResult<()> {
+    // SAFETY: a zeroed `flock` is a valid value; fcntl only reads it.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = libc::F_WRLCK as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: plain system call on a caller-supplied descriptor with a valid struct pointer.
+    if unsafe { libc::fcntl(fd, libc::F_SETLK, &fl) } < 0 {
+        return Err(SysError::last("fcntl"));
+    }
+    Ok(())
+}
+
 pub fn close(fd: c_int) -> SysResult<()> {
     RECV.with(|cell| cell.borrow_mut().deferred.retain(|(f, _)| *f != fd));
     // SAFETY: plain system call; Linux releases the fd even when close reports an error.

@@ -41,6 +41,7 @@ interface Addon {
   sendBatch(fd: number, msgs: Buffer[]): number;
   close(fd: number): void;
   enableExtAck(portId: number, protocol?: number): boolean;
+  lockFile(fd: number): void;
 }
 
 /**
@@ -174,4 +175,13 @@ export function close(fd: number): void {
  */
 export function enableExtAck(portId: number, protocol?: number): boolean {
   return protocol === undefined ? load().enableExtAck(portId) : load().enableExtAck(portId, protocol);
+}
+
+/**
+ * Takes a write lock on the whole file open at `fd` (fcntl(2) `F_SETLK`/`F_WRLCK`). The lock is
+ * the process's while it keeps the file open and closes no descriptor of it (POSIX record locks).
+ * @throws Error with `errno`/`code` (`EAGAIN`/`EACCES` when another process holds a lock)
+ */
+export function lockFile(fd: number): void {
+  load().lockFile(fd);
 }

@@ -13,6 +13,7 @@
  * - `--monitor` (restart after a crash) is not implemented: the caller logs that it runs without
  *   a monitor. It is left for a later change; a supervisor such as systemd can restart instead.
  */
+import { lockFile } from '../genl/native';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import type { Readable } from 'stream';
@@ -73,6 +74,29 @@ function isAlive(pid: number): boolean {
  *   `failed to rename "TMP" to "PATH" (REASON)` when it cannot be put in place
  */
 export function writePidfile(path: string, opts: PidfileOptions = {}): void {
+  placePidfile(path, opts);
+  lockPidfile(path);
+}
+
+/** The open, locked pidfile: kept for the process's life (closing any fd of it drops the lock). */
+let pidfileFd: number | undefined;
+
+/**
+ * Holds an fcntl write lock on the pidfile, as OVS does: `ovs-appctl -t ovs-vswitchd` reads the
+ * pid only from a pidfile whose lock is held by that pid.
+ * @throws Error `PATH: fcntl lock failed (REASON)`
+ */
+function lockPidfile(path: string): void {
+  if (pidfileFd !== undefined) fs.closeSync(pidfileFd);
+  pidfileFd = fs.openSync(path, 'r+');
+  try {
+    lockFile(pidfileFd);
+  } catch (e) {
+    throw new Error(`${path}: fcntl lock failed (${strerror(e)})`, { cause: e });
+  }
+}
+
+function placePidfile(path: string, opts: PidfileOptions): void {
   const pid = process.pid;
   const tmp = `${path}.tmp${pid}`;
   try {

@@ -188,3 +188,30 @@ describe('--detach', () => {
     assert.equal(run.stderr, 'fixture: child not ready (killed (SIGKILL))\n');
   });
 });
+
+describe('pidfile lock', () => {
+  test('the daemon holds an fcntl write lock on its pidfile, as ovs-appctl requires', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsv-lock-'));
+    created.push(dir);
+    const pidfile = path.join(dir, 'x.pid');
+    const script = `require(${JSON.stringify(require.resolve('../../src/util/daemon'))}).writePidfile(${JSON.stringify(pidfile)});
+      process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+      });
+      const { lockFile } = await import('../../src/genl/native');
+      const fd = fs.openSync(pidfile, 'r+');
+      try {
+        assert.throws(() => lockFile(fd), (e: NodeJS.ErrnoException) => e.code === 'EAGAIN' || e.code === 'EACCES');
+      } finally {
+        fs.closeSync(fd);
+      }
+      assert.equal(readPidfile(pidfile), child.pid);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
