@@ -2,19 +2,37 @@
  * The daemon's wiring (OVS's `vswitchd/ovs-vswitchd.c` main): open the kernel datapath, follow
  * the database, start the upcall handlers and the revalidator, and reconcile on every change.
  *
- * Stopping (SIGTERM, SIGINT) stops the workers and closes the sockets but leaves the datapath,
- * its vports and its flows in the kernel, so traffic keeps flowing on existing megaflows and a
- * restarted daemon adopts them.
+ * The control socket for `ovs-appctl` comes up first, before the datapath and the database
+ * (as in OVS), at `--unixctl=SOCKET` or `<rundir>/ovs-vswitchd.<pid>.ctl`; `--unixctl=none`
+ * runs without one. Its commands answer as OVS does without bridges until the parts they
+ * consult exist.
+ *
+ * Stopping (SIGTERM, SIGINT, SIGHUP — OVS treats all three as fatal — or `ovs-appctl exit`)
+ * stops the workers and closes the sockets but leaves the datapath, its vports and its flows in
+ * the kernel, so traffic keeps flowing on existing megaflows and a restarted daemon adopts them.
+ * `ovs-appctl exit --cleanup` deletes the datapath (and with it every vport and flow) first.
  */
-import type { VswitchdOptions } from './cli';
+import { formatFeatureLog, probeDatapathFeatures } from './dpif-netlink/features';
+import { versionText, type VswitchdOptions } from './cli';
 import { BridgeLayer, BRIDGE_MONITORED_TABLES } from './bridge/bridge';
 import { OvsdbClient } from './bridge/ovsdb-client';
 import { DpifNetlink } from './dpif-netlink/dpif';
+import type { MacLearningStats } from './ofproto-dpif/mac-learning';
 import { Udpif } from './upcall/udpif';
+import { Coverage } from './unixctl/coverage';
+import { registerCoverageCommands, registerMemoryCommand, registerVlogCommands } from './unixctl/commands/core';
+import { registerDpctlCommands } from './unixctl/commands/dpctl';
+import { OfprotoCommands } from './unixctl/commands/ofproto';
+import { DaemonParts, monotonicMs } from './unixctl/commands/parts';
+import { registerUpcallCommands } from './unixctl/commands/upcall';
+import { UnixctlRegistry } from './unixctl/registry';
+import { UnixctlServer } from './unixctl/server';
+import { defaultUnixctlPath } from './util/dirs';
 import { vlogModule, VlogModule } from './util/vlog';
 
 // Registered at load time so `-v`/`vlog/set` know these modules before the daemon starts.
 const dpifLog = vlogModule('dpif_netlink');
+vlogModule('ofproto_dpif'); // feature-probe lines are logged under OVS's module name
 const ovsdbLog = vlogModule('ovsdb_idl');
 const bridgeLog = vlogModule('bridge');
 
@@ -24,9 +42,33 @@ interface Running {
   dpif?: DpifNetlink;
   ovsdb?: OvsdbClient;
   udpif?: Udpif;
+  /** Coverage counters, sampled from startup on. */
+  coverage: Coverage;
+  unixctl?: UnixctlServer;
+  /** What unixctl commands see: each part once it is up. */
+  parts: DaemonParts;
 }
 
 let running: Running | undefined;
+
+/**
+ * Probes what the datapath supports and logs it as OVS does at startup
+ * (`ofproto_dpif|INFO|system@ovs-system: Datapath supports recirculation`, …). A failed probe is
+ * logged and does not stop the daemon: the skeleton's translation needs none of these features.
+ */
+async function logDatapathFeatures(dpif: DpifNetlink, dpIfindex: number, name: string): Promise<void> {
+  try {
+    const f = await probeDatapathFeatures(dpif, dpIfindex);
+    for (const line of formatFeatureLog(`system@${name}`, f)) {
+      const [module, level, ...text] = line.split('|');
+      const lg = vlogModule(module);
+      const fn = level === 'WARN' ? lg.warn : level === 'ERR' ? lg.err : level === 'DBG' ? lg.dbg : lg.info;
+      fn.call(lg, text.join('|'));
+    }
+  } catch (e) {
+    dpifLog.warn(`probing datapath features failed: ${(e as Error).message}`);
+  }
+}
 
 /** Thrown inside startup when shutdown() was called meanwhile. */
 class StartupAborted extends Error {}
@@ -46,7 +88,7 @@ function check(r: Running): void {
  *   datapath cannot be created; Error when the database remote is malformed
  */
 export async function runVswitchd(opts: VswitchdOptions, log: VlogModule): Promise<void> {
-  const r: Running = { stopping: false };
+  const r: Running = { stopping: false, parts: {}, coverage: new Coverage() };
   running = r;
   try {
     await start(r, opts, log);
@@ -56,13 +98,55 @@ export async function runVswitchd(opts: VswitchdOptions, log: VlogModule): Promi
   }
 }
 
+/**
+ * Creates the unixctl registry with every command, and the server unless `--unixctl=none`.
+ * @throws Error `PATH: could not initialize control socket (REASON)`
+ */
+async function startUnixctl(r: Running, opts: VswitchdOptions, log: VlogModule, ofproto: OfprotoCommands): Promise<void> {
+  const coverage = r.coverage;
+  coverage.start(monotonicMs);
+  const registry = new UnixctlRegistry();
+  const parts = (): DaemonParts => r.parts;
+  registry.register('exit', '[--cleanup]', 0, 1, (args) => {
+    // After the reply has gone out, as OVS leaves its main loop after answering.
+    const cleanup = args.length === 1 && args[0] === '--cleanup';
+    setImmediate(() => void exitDaemon(cleanup, log));
+    return '';
+  });
+  registerVlogCommands(registry);
+  registerCoverageCommands(registry, coverage);
+  registerMemoryCommand(registry, parts, OfprotoCommands.rulesOf);
+  ofproto.register(registry);
+  registerUpcallCommands(registry, parts);
+  await registerDpctlCommands(registry, parts);
+  if (opts.unixctl === 'none') return;
+  r.unixctl = await UnixctlServer.listen(opts.unixctl ?? defaultUnixctlPath(), registry, { version: versionText(), coverage });
+}
+
+/** `ovs-appctl exit [--cleanup]`: shuts down (deleting the datapath with `cleanup`), then exits. */
+async function exitDaemon(cleanup: boolean, log: VlogModule): Promise<void> {
+  try {
+    await shutdown({ cleanup });
+  } catch (e) {
+    log.err(`shutdown failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
 async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promise<void> {
+  const ofproto = new OfprotoCommands(() => r.parts);
+  await startUnixctl(r, opts, log, ofproto);
+  check(r);
   const dpif = await DpifNetlink.open();
   r.dpif = dpif;
   check(r);
   const dp = await dpif.openDatapath(undefined, true, process.env.TS_VSWITCHD_DISPATCH_MODE !== 'per-vport');
+  r.parts.dpif = dpif;
+  r.parts.dp = dp;
   dpifLog.info(`${dp.created ? 'created' : 'opened existing'} datapath ${dp.name} (dp_ifindex ${dp.dpIfindex}, user features 0x${dp.userFeatures.toString(16)})`);
   dpifLog.info(`Datapath dispatch mode: ${dp.perCpuDispatch ? 'per-cpu' : 'per-vport'}`);
+  await logDatapathFeatures(dpif, dp.dpIfindex, dp.name);
   const existing = await dpif.vportDump(dp.dpIfindex);
   check(r);
 
@@ -71,8 +155,15 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
     logger: { info: (m) => ovsdbLog.info(m), warn: (m) => ovsdbLog.warn(m), debug: (m) => ovsdbLog.dbg(m) },
   });
   r.ovsdb = ovsdb;
-  const udpif = new Udpif(dpif, dp);
+  r.parts.ovsdb = ovsdb;
+  const udpif = new Udpif(dpif, dp, undefined, r.coverage.shared);
   r.udpif = udpif;
+  // The MAC table's totals, under OVS's names; aged entries are expired before being counted.
+  const macTotal = (key: keyof MacLearningStats) => () => {
+    if (key === 'expired') ofproto.expireMacs();
+    return udpif.macTable.statistics()[key];
+  };
+  for (const key of ['learned', 'expired', 'evicted', 'moved'] as const) r.coverage.register(`mac_learning_${key}`, macTotal(key));
   const bridge = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, bridgeLog);
   bridge.adoptVports(existing);
 
@@ -89,23 +180,39 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
       if (v.portNo !== undefined) await dpif.vportSetUpcallPids(dp.dpIfindex, v.portNo, udpif.vportUpcallPids());
     }
   }
-  ovsdb.on('update', () => void bridge.reconfigure());
-  await bridge.reconfigure();
+  r.parts.udpif = udpif;
+  const reconfigure = (): Promise<void> => bridge.reconfigure().then(() => ofproto.noteConfig(udpif.getConfig()));
+  ovsdb.on('update', () => void reconfigure());
+  await reconfigure();
   check(r);
   log.info('ts-vswitchd ready');
 }
 
 /**
- * Stops the daemon: workers stop, sockets close, the datapath and its ports and flows stay.
- * Safe to call when not running, and during startup (which then stops where it is and
- * resolves).
+ * Stops the daemon: workers stop, sockets close, the datapath and its ports and flows stay
+ * unless `opts.cleanup` asks to delete the datapath. Safe to call when not running, and during
+ * startup (which then stops where it is and resolves).
+ * @param opts.cleanup delete the datapath, and with it every vport and flow (`exit --cleanup`)
+ * @throws NetlinkError when the datapath cannot be deleted (everything else is stopped by then)
  */
-export async function shutdown(): Promise<void> {
+export async function shutdown(opts: { cleanup?: boolean } = {}): Promise<void> {
   const r = running;
   running = undefined;
   if (!r) return;
   r.stopping = true;
+  const dp = r.parts.dp;
+  r.parts = {};
   r.ovsdb?.close();
   await r.udpif?.stop();
-  r.dpif?.close();
+  try {
+    if (opts.cleanup && r.dpif) {
+      const name = dp?.name;
+      await r.dpif.deleteDatapath(name);
+      dpifLog.info(`deleted datapath ${name ?? 'ovs-system'}`);
+    }
+  } finally {
+    r.dpif?.close();
+    r.coverage.stop();
+    await r.unixctl?.close();
+  }
 }

@@ -12,7 +12,13 @@
  * Layout (Int32 words): header [lock, generation, capacity, reserved], then `capacity` slots of
  * [state, keyA, keyB, keyC, ofport] (state 0 empty, 1 used, 2 deleted; keyA = bridgeId·4096+vlan,
  * keyB = MAC octets 0–1, keyC = octets 2–5); then one Float64 "last used" time (CLOCK_MONOTONIC
- * ms) per slot.
+ * ms) per slot; then Float64 statistics rows of [owner, learned, expired, evicted, moved] (OVS's
+ * `fdb/stats-show` totals): row 0 sums every bridge, row 1 + (bridgeId mod
+ * {@link MAC_STATS_ROWS}) belongs to the bridge named in its owner word (a row found owned by
+ * another bridge id is reset for the new one, so ids that collide share nothing).
+ *
+ * Aged entries stay in their slots until reused or swept by {@link MacTable.expire}; they are
+ * counted as expired at that moment, so `expire()` before reading statistics gives OVS's counts.
  */
 
 /** Default `other_config:mac-aging-time`, seconds. */
@@ -20,8 +26,17 @@ export const MAC_DEFAULT_AGING_S = 300;
 /** Slots in a shared table: room for several bridges at the default size with low load. */
 export const MAC_TABLE_SLOTS = 65536;
 
+/** Bridges whose statistics the table can keep apart (see the layout above). */
+export const MAC_STATS_ROWS = 256;
+
 const HDR = 4;
 const SLOT = 5;
+/** Statistics row: [owner bridge id, learned, expired, evicted, moved]. */
+const STAT = 5;
+const LEARNED = 1;
+const EXPIRED = 2;
+const EVICTED = 3;
+const MOVED = 4;
 const EMPTY = 0;
 const USED = 1;
 const DELETED = 2;
@@ -54,11 +69,24 @@ function macText(b: number, c: number): string {
   return h.match(/../g)!.join(':');
 }
 
+/** Totals of MAC learning events, as `fdb/stats-show` reports them. */
+export interface MacLearningStats {
+  /** entries created by learning (a re-learned aged entry counts again) */
+  learned: number;
+  /** entries that aged out */
+  expired: number;
+  /** live entries replaced for lack of room */
+  evicted: number;
+  /** entries whose port changed */
+  moved: number;
+}
+
 /** The shared store of every bridge's MAC entries. */
 export class MacTable {
   readonly buffer: SharedArrayBuffer;
   private readonly i32: Int32Array;
   private readonly used: Float64Array;
+  private readonly stats: Float64Array;
   private readonly capacity: number;
 
   /**
@@ -70,15 +98,33 @@ export class MacTable {
     if (!buffer) {
       const words = HDR + slots * SLOT;
       const usedOff = Math.ceil((words * 4) / 8) * 8;
-      buffer = new SharedArrayBuffer(usedOff + slots * 8);
+      buffer = new SharedArrayBuffer(usedOff + slots * 8 + (1 + MAC_STATS_ROWS) * STAT * 8);
       new Int32Array(buffer, 0, HDR)[2] = slots;
     }
     this.buffer = buffer;
     const i32head = new Int32Array(buffer, 0, HDR);
     this.capacity = i32head[2];
     const words = HDR + this.capacity * SLOT;
+    const usedOff = Math.ceil((words * 4) / 8) * 8;
     this.i32 = new Int32Array(buffer, 0, words);
-    this.used = new Float64Array(buffer, Math.ceil((words * 4) / 8) * 8, this.capacity);
+    this.used = new Float64Array(buffer, usedOff, this.capacity);
+    this.stats = new Float64Array(buffer, usedOff + this.capacity * 8, (1 + MAC_STATS_ROWS) * STAT);
+  }
+
+  /** Offset of `bridgeId`'s statistics row, claiming (and zeroing) it if another bridge owns it. Caller holds the lock. */
+  private statRow(bridgeId: number): number {
+    const o = (1 + (bridgeId % MAC_STATS_ROWS)) * STAT;
+    if (this.stats[o] !== bridgeId) {
+      this.stats.fill(0, o, o + STAT);
+      this.stats[o] = bridgeId;
+    }
+    return o;
+  }
+
+  /** Counts one event of kind `field` for `bridgeId` and in the totals. Caller holds the lock. */
+  private count(bridgeId: number, field: number): void {
+    this.stats[field]++;
+    this.stats[this.statRow(bridgeId) + field]++;
   }
 
   /** Bumped on every change that can alter forwarding (new entry, move, flush). */
@@ -138,6 +184,12 @@ export class MacTable {
         const fresh = nowMs - this.used[i] <= agingMs;
         if (nowMs > this.used[i]) this.used[i] = nowMs;
         if (i32[o + 4] === ofport && fresh) return false;
+        if (!fresh) {
+          this.count(bridgeId, EXPIRED);
+          this.count(bridgeId, LEARNED);
+        } else {
+          this.count(bridgeId, MOVED);
+        }
         i32[o + 4] = ofport;
         this.used[i] = nowMs;
         this.bump();
@@ -161,6 +213,8 @@ export class MacTable {
         if (n >= 64) break;
       }
       const o = HDR + victim * SLOT;
+      if (i32[o] === USED) this.count(Math.floor(i32[o + 1] / 4096), nowMs - this.used[victim] > agingMs ? EXPIRED : EVICTED);
+      this.count(bridgeId, LEARNED);
       i32[o + 1] = a;
       i32[o + 2] = b;
       i32[o + 3] = c;
@@ -204,6 +258,78 @@ export class MacTable {
     } finally {
       this.unlock();
     }
+  }
+
+  /**
+   * Deletes the entries that aged out at `nowMs`, counting each as expired for its bridge (OVS's
+   * `mac_learning_run()`). Forwarding does not change (aged entries already read as absent), so
+   * the generation is not bumped.
+   * @param agingMsOf the aging time of a bridge id, ms; entries of bridges it does not know
+   *   (undefined) are left alone
+   * @returns how many entries expired
+   */
+  expire(nowMs: number, agingMsOf: (bridgeId: number) => number | undefined): number {
+    const i32 = this.i32;
+    let n = 0;
+    this.lock();
+    try {
+      for (let i = 0; i < this.capacity; i++) {
+        const o = HDR + i * SLOT;
+        if (i32[o] !== USED) continue;
+        const bridgeId = Math.floor(i32[o + 1] / 4096);
+        const agingMs = agingMsOf(bridgeId);
+        if (agingMs !== undefined && nowMs - this.used[i] > agingMs) {
+          i32[o] = DELETED;
+          this.count(bridgeId, EXPIRED);
+          n++;
+        }
+      }
+    } finally {
+      this.unlock();
+    }
+    return n;
+  }
+
+  /** Learning totals of `bridgeId`, or of every bridge together when `bridgeId` is undefined. */
+  statistics(bridgeId?: number): MacLearningStats {
+    this.lock();
+    try {
+      const o = bridgeId === undefined ? 0 : this.statRow(bridgeId);
+      return { learned: this.stats[o + LEARNED], expired: this.stats[o + EXPIRED], evicted: this.stats[o + EVICTED], moved: this.stats[o + MOVED] };
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Zeroes the learning totals of `bridgeId` (`fdb/stats-clear`); the all-bridge totals keep counting. */
+  clearStatistics(bridgeId: number): void {
+    this.lock();
+    try {
+      const o = this.statRow(bridgeId);
+      this.stats.fill(0, o + 1, o + STAT);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * Live entries of `bridgeId` at `nowMs`, least recently used first (the order of OVS's
+   * `fdb/show`), with the CLOCK_MONOTONIC ms of their last use.
+   */
+  lru(bridgeId: number, nowMs: number, agingMs: number): Array<{ vlan: number; mac: string; ofport: number; usedMs: number }> {
+    const out = [];
+    const i32 = this.i32;
+    this.lock();
+    try {
+      for (let i = 0; i < this.capacity; i++) {
+        const o = HDR + i * SLOT;
+        if (i32[o] !== USED || Math.floor(i32[o + 1] / 4096) !== bridgeId || nowMs - this.used[i] > agingMs) continue;
+        out.push({ vlan: i32[o + 1] % 4096, mac: macText(i32[o + 2], i32[o + 3]), ofport: i32[o + 4], usedMs: this.used[i] });
+      }
+    } finally {
+      this.unlock();
+    }
+    return out.sort((x, y) => x.usedMs - y.usedMs);
   }
 
   /** Live entries of `bridgeId` at `nowMs`. */

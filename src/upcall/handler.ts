@@ -14,13 +14,15 @@ import { executeRequest, flowPutRequest, OvsFamilies } from '../dpif-netlink/req
 import { megaflowUfid } from '../dpif-netlink/ufid';
 import { decodeGenlHeader, splitMessages } from '../genl/netlink';
 import { decodePacketMessage } from '../genl/messages';
-import { formatFlowKey, OdpFlowKey } from '../genl/flow-key';
+import { encodeFlowKey, formatFlowKey, OdpFlowKey } from '../genl/flow-key';
 import { errnoName } from '../genl/netlink';
 import { OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
 import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RuleStats } from '../ofproto-dpif/rule-stats';
+import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { drainMessages, monotonicMs, post, workerLog, yieldToEventLoop } from './worker-util';
 
@@ -39,6 +41,8 @@ class Handler {
   dpIfindex: number;
   families: OvsFamilies;
   upcallsHandled = 0;
+  readonly coverage: SharedCoverage;
+  readonly ruleStats: RuleStats;
 
   constructor(
     init: WorkerInit,
@@ -48,6 +52,8 @@ class Handler {
     this.replica = new OfprotoReplica(new MacTable(init.macTable));
     this.dpIfindex = init.dpIfindex;
     this.families = init.families;
+    this.coverage = new SharedCoverage(init.coverage);
+    this.ruleStats = new RuleStats(init.ruleStats);
     this.replica.apply(init.config);
   }
 
@@ -79,13 +85,15 @@ class Handler {
         this.upcallsHandled++;
         const flow = flowFromOdpKey(up.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
         const x = xlate(this.replica, { flow, nowMs, mayLearn: true });
+        this.coverage.add('xlate_actions');
         if (!x.bridge) {
           // Not cached: the port may be joining a bridge right now.
           log.dbg(`upcall on odp port ${flow.odpInPort}, which no bridge owns yet: dropped`);
           continue;
         }
+        this.ruleStats.credit(this.replica.bridges.get(x.bridge)!.config.id, 1n, BigInt(up.packet.length));
         const mask = odpMaskFromWildcards(up.key, x.wc);
-        const ufid = megaflowUfid(up.key, mask);
+        const ufid = megaflowUfid(up.keyRaw, encodeFlowKey(mask));
         const ufidHex = ufid.toString('hex');
         if (!putsThisBatch.has(ufidHex)) {
           putsThisBatch.add(ufidHex);
@@ -101,6 +109,10 @@ class Handler {
       }
     }
     if (requests.length === 0) return;
+    let puts = 0;
+    for (const k of kinds.values()) if (k.put) puts++;
+    this.coverage.add('dpif_flow_put', puts);
+    this.coverage.add('dpif_execute', requests.length - puts);
     const acks = this.txn.transactBatch(requests);
     for (const [seq] of requests) {
       const ack = acks.get(seq);

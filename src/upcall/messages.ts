@@ -27,7 +27,7 @@ export type FromWorker =
   /** a log line for the main thread's vlog */
   | { type: 'log'; module: string; level: WorkerLogLevel; text: string }
   /** revalidator: the result of one dump pass */
-  | { type: 'dump-done'; flows: number; deleted: number; durationMs: number };
+  | { type: 'dump-done'; flows: number; deleted: number; durationMs: number; ukeys: number };
 
 /** What every worker receives as `workerData`. */
 export interface WorkerInit {
@@ -42,4 +42,8 @@ export interface WorkerInit {
   rcvbufBytes: number;
   /** the MAC table every thread shares (`MacTable.buffer`) */
   macTable: SharedArrayBuffer;
+  /** the coverage counters every thread bumps (`SharedCoverage.buffer`) */
+  coverage: SharedArrayBuffer;
+  /** the per-bridge rule counters every thread credits (`RuleStats.buffer`) */
+  ruleStats: SharedArrayBuffer;
 }

@@ -21,6 +21,8 @@ import { flowFromOdpKey } from '../ofproto-dpif/flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RuleStats } from '../ofproto-dpif/rule-stats';
+import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { drainMessages, monotonicMs, post, workerLog } from './worker-util';
 
@@ -33,6 +35,7 @@ const log = workerLog('ofproto_dpif_upcall');
 interface Ukey {
   firstSeenMs: number;
   packets: bigint;
+  bytes: bigint;
   /** ofproto config version it was last translated against */
   version: number;
   /** shared MAC table generation it was last translated against */
@@ -46,12 +49,16 @@ class Revalidator {
   running = true;
   purgeRequested = false;
   maxIdleMs: number;
+  readonly coverage: SharedCoverage;
+  readonly ruleStats: RuleStats;
 
   constructor(
     readonly init: WorkerInit,
     readonly chan: NativeChannel,
   ) {
     this.maxIdleMs = init.maxIdleMs;
+    this.coverage = new SharedCoverage(init.coverage);
+    this.ruleStats = new RuleStats(init.ruleStats);
     this.replica = new OfprotoReplica(new MacTable(init.macTable));
     this.replica.apply(init.config);
   }
@@ -86,21 +93,28 @@ class Revalidator {
   judge(f: FlowMessage, ufidHex: string, nowMs: number, macGen: number): string | undefined {
     let uk = this.ukeys.get(ufidHex);
     if (!uk) {
-      uk = { firstSeenMs: nowMs, packets: 0n, version: this.replica.version, macGen };
+      uk = { firstSeenMs: nowMs, packets: 0n, bytes: 0n, version: this.replica.version, macGen };
       this.ukeys.set(ufidHex, uk);
     }
+    // What the flow matched since the last dump goes to its bridge's rule, also when the flow is
+    // about to be deleted (OVS pushes a deleted flow's final stats).
+    const packets = f.stats?.packets ?? 0n;
+    const bytes = f.stats?.bytes ?? 0n;
+    const newPackets = packets > uk.packets;
+    const bridge = f.key?.inPort !== undefined ? this.replica.portOfOdp(f.key.inPort)?.bridge : undefined;
+    if (newPackets && bridge) this.ruleStats.credit(bridge.config.id, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n);
+    uk.packets = packets;
+    uk.bytes = bytes;
     const usedMs = f.used !== undefined && f.used > 0n ? Number(f.used) : uk.firstSeenMs;
     if (this.purgeRequested) return 'purge';
     if (nowMs - usedMs > this.maxIdleMs) return `idle for ${nowMs - usedMs} ms`;
-    const packets = f.stats?.packets ?? 0n;
-    const newPackets = packets > uk.packets;
-    uk.packets = packets;
     if (!newPackets && uk.version === this.replica.version && uk.macGen === macGen) return undefined;
     uk.version = this.replica.version;
     uk.macGen = macGen;
     if (!f.key) return undefined;
     const flow = flowFromOdpKey(f.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
     const x = xlate(this.replica, { flow, nowMs: usedMs, mayLearn: newPackets });
+    this.coverage.add('xlate_actions');
     const want = formatActions(x.actions);
     const have = formatActions(f.actions ?? []);
     if (!x.bridge) return `input port ${flow.odpInPort} left its bridge`;
@@ -139,6 +153,7 @@ class Revalidator {
     for (const k of [...this.ukeys.keys()]) if (!seen.has(k)) this.ukeys.delete(k);
     this.purgeRequested = false;
     if (dels.length) {
+      this.coverage.add('dpif_flow_del', dels.length);
       const acks = this.chan.transactBatch(dels);
       for (const [s] of dels) {
         const ack = acks.get(s);
@@ -147,7 +162,7 @@ class Revalidator {
         else log.dbg(`deleted flow ${why.get(s)}`);
       }
     }
-    post({ type: 'dump-done', flows: bodies.length, deleted: dels.length, durationMs: monotonicMs() - t0 });
+    post({ type: 'dump-done', flows: bodies.length, deleted: dels.length, durationMs: monotonicMs() - t0, ukeys: this.ukeys.size });
   }
 }
 

@@ -13,6 +13,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './messages';
 import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RuleStats } from '../ofproto-dpif/rule-stats';
+import { SharedCoverage } from '../unixctl/coverage';
 
 // Registered at load time: workers log under this module through the main thread.
 const upcallLog = vlogModule('ofproto_dpif_upcall');
@@ -26,6 +28,22 @@ export interface UdpifSettings {
   nHandlers: number;
   /** `max-idle`, ms */
   maxIdleMs: number;
+}
+
+/** What the revalidator's dumps have shown so far (`upcall/show`, `memory/show`). */
+export interface RevalidatorStats {
+  /** completed dump passes */
+  dumps: number;
+  /** flows in the last dump */
+  flows: number;
+  /** OVS's running average of flows per dump: (previous average + flows) / 2, truncated */
+  avgFlows: number;
+  /** most flows seen in one dump */
+  maxFlows: number;
+  /** flows the revalidator tracks (OVS: udpif keys) after the last dump */
+  ukeys: number;
+  /** duration of the last dump, ms */
+  durationMs: number;
 }
 
 interface WorkerHandle {
@@ -43,11 +61,17 @@ export class Udpif {
   private maxIdleMs = DEFAULT_MAX_IDLE_MS;
   /** the MAC table all workers share */
   readonly macTable = new MacTable();
+  /** the per-bridge rule counters all workers credit */
+  readonly ruleStats = new RuleStats();
+  private readonly dumpStats: RevalidatorStats = { dumps: 0, flows: 0, avgFlows: 0, maxFlows: 0, ukeys: 0, durationMs: 0 };
+  private dumpWaiters: Array<{ after: number; resolve: () => void }> = [];
 
   constructor(
     private readonly dpif: DpifNetlink,
     private readonly dp: DatapathInfo,
     private readonly log: VlogModule = upcallLog,
+    /** the coverage counters workers bump */
+    readonly coverage: SharedCoverage = new SharedCoverage(),
   ) {}
 
   /** The default number of handlers: one per CPU, as the issue and OVS's per-CPU mode want. */
@@ -89,9 +113,20 @@ export class Udpif {
         lg[m.level](m.text);
         break;
       }
-      case 'dump-done':
+      case 'dump-done': {
         if (m.deleted) this.log.dbg(`revalidator: ${m.flows} flows dumped in ${m.durationMs} ms, ${m.deleted} deleted`);
+        const d = this.dumpStats;
+        d.dumps++;
+        d.flows = m.flows;
+        d.maxFlows = Math.max(d.maxFlows, m.flows);
+        d.avgFlows = Math.floor((d.avgFlows + m.flows) / 2);
+        d.ukeys = m.ukeys;
+        d.durationMs = m.durationMs;
+        const due = this.dumpWaiters.filter((w) => d.dumps >= w.after);
+        this.dumpWaiters = this.dumpWaiters.filter((w) => d.dumps < w.after);
+        for (const w of due) w.resolve();
         break;
+      }
       case 'ready':
         this.log.warn(`${name} said ready twice`);
         break;
@@ -116,6 +151,8 @@ export class Udpif {
       maxIdleMs: settings.maxIdleMs,
       rcvbufBytes: 4 << 20,
       macTable: this.macTable.buffer,
+      coverage: this.coverage.buffer,
+      ruleStats: this.ruleStats.buffer,
     };
     this.handlers = await Promise.all(
       Array.from({ length: settings.nHandlers }, (_, i) => this.spawn('handler.js', `handler${i + 1}`, { ...base, index: i })),
@@ -155,6 +192,30 @@ export class Udpif {
     this.maxIdleMs = ms;
     this.revalidator?.worker.postMessage({ type: 'settings', maxIdleMs: ms } satisfies ToWorker);
     this.log.info(`max-idle set to ${ms} ms`);
+  }
+
+  /** Number of handler threads running. */
+  get nHandlers(): number {
+    return this.handlers.length;
+  }
+
+  /** Number of revalidator threads running (0 or 1). */
+  get nRevalidators(): number {
+    return this.revalidator ? 1 : 0;
+  }
+
+  /** A copy of what the revalidator's dumps have shown so far. */
+  revalidatorStats(): RevalidatorStats {
+    return { ...this.dumpStats };
+  }
+
+  /**
+   * Resolves once the revalidator has completed `n` more dump passes (`revalidator/wait` waits
+   * for one; after {@link purge}, two guarantee a whole pass that began after the request).
+   * Never resolves while no revalidator runs.
+   */
+  dumpsCompleted(n = 1): Promise<void> {
+    return new Promise((resolve) => this.dumpWaiters.push({ after: this.dumpStats.dumps + n, resolve }));
   }
 
   /** Asks the revalidator to delete every datapath flow on its next pass. */
