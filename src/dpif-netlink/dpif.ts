@@ -53,7 +53,14 @@ import {
   OVS_VPORT_CMD_SET,
   OVS_VPORT_FAMILY,
   OVS_VPORT_VERSION,
+  OVS_METER_CMD_DEL,
+  OVS_METER_CMD_FEATURES,
+  OVS_METER_CMD_GET,
+  OVS_METER_CMD_SET,
+  OVS_METER_FAMILY,
+  OVS_METER_VERSION,
 } from '../genl/openvswitch';
+import { decodeMeterMessage, encodeMeterMessage, MeterBand, MeterMessage } from '../genl/meter';
 import type { OvsFamilies } from './requests';
 
 /** The datapath OVS and we use for every bridge. */
@@ -472,5 +479,47 @@ export class DpifNetlink {
    */
   async packetExecute(p: PacketMessage): Promise<void> {
     await this.sock.transact(this.families.packet, OVS_PACKET_CMD_EXECUTE, OVS_PACKET_VERSION, 0, encodePacketMessage(p), 'OVS_PACKET_CMD_EXECUTE');
+  }
+
+  private meterFamilyId?: number;
+
+  /** The `ovs_meter` family id, resolved on first use (older kernels lack the family). */
+  private async meterFamily(): Promise<number> {
+    if (this.meterFamilyId === undefined) this.meterFamilyId = (await this.sock.resolveFamily(OVS_METER_FAMILY)).id;
+    return this.meterFamilyId;
+  }
+
+  private async meterCmd(cmd: number, m: MeterMessage, ctx: string): Promise<MeterMessage> {
+    const replies = await this.sock.transact(await this.meterFamily(), cmd, OVS_METER_VERSION, 0, encodeMeterMessage(m), ctx);
+    if (replies.length === 0) throw new Error(`${ctx}: kernel sent no meter in reply`);
+    return decodeMeterMessage(replies[0]);
+  }
+
+  /**
+   * `OVS_METER_CMD_FEATURES`: how many meters and bands per meter the datapath supports, and which
+   * band types (in `bands[i].type`).
+   * @throws NetlinkError ENOENT when the kernel has no `ovs_meter` family
+   */
+  async meterFeatures(dpIfindex: number): Promise<MeterMessage> {
+    return this.meterCmd(OVS_METER_CMD_FEATURES, { dpIfindex }, 'OVS_METER_CMD_FEATURES');
+  }
+
+  /**
+   * `OVS_METER_CMD_SET`: adds or replaces meter `id` (rates in kbit/s with `kbps`, else packets/s).
+   * @returns the kernel's reply (id, stats)
+   * @throws NetlinkError, e.g. EINVAL for a band the kernel refuses, EFBIG past the meter limit
+   */
+  async meterSet(dpIfindex: number, id: number, kbps: boolean, bands: MeterBand[]): Promise<MeterMessage> {
+    return this.meterCmd(OVS_METER_CMD_SET, { dpIfindex, id, kbps, bands }, `OVS_METER_CMD_SET meter ${id}`);
+  }
+
+  /** `OVS_METER_CMD_GET`: stats of meter `id`. @throws NetlinkError ENOENT when absent */
+  async meterGet(dpIfindex: number, id: number): Promise<MeterMessage> {
+    return this.meterCmd(OVS_METER_CMD_GET, { dpIfindex, id }, `OVS_METER_CMD_GET meter ${id}`);
+  }
+
+  /** `OVS_METER_CMD_DEL`: deletes meter `id`, returning its last stats. @throws NetlinkError ENOENT when absent */
+  async meterDel(dpIfindex: number, id: number): Promise<MeterMessage> {
+    return this.meterCmd(OVS_METER_CMD_DEL, { dpIfindex, id }, `OVS_METER_CMD_DEL meter ${id}`);
   }
 }
