@@ -297,9 +297,14 @@ export class DpifNetlink {
     return bodies.map(decodeVportMessage);
   }
 
-  /** Lists every flow of the datapath (`OVS_FLOW_CMD_GET` dump) with key, mask, actions, stats. */
-  async flowDump(dpIfindex: number): Promise<FlowMessage[]> {
-    const bodies = await this.sock.dump(this.families.flow, OVS_FLOW_CMD_GET, OVS_FLOW_VERSION, encodeFlowMessage({ dpIfindex }), 'OVS_FLOW_CMD_GET dump');
+  /**
+   * Lists every flow of the datapath (`OVS_FLOW_CMD_GET` dump) with key, mask, actions, stats.
+   * @param ufidFlags `OVS_UFID_F_OMIT_*` bits for a terse dump (flows installed with a UFID then
+   *   come back identified by it, without the omitted parts)
+   */
+  async flowDump(dpIfindex: number, ufidFlags?: number): Promise<FlowMessage[]> {
+    const req = encodeFlowMessage(ufidFlags === undefined ? { dpIfindex } : { dpIfindex, ufidFlags });
+    const bodies = await this.sock.dump(this.families.flow, OVS_FLOW_CMD_GET, OVS_FLOW_VERSION, req, 'OVS_FLOW_CMD_GET dump');
     return bodies.map(decodeFlowMessage);
   }
 
