@@ -7,51 +7,9 @@
  * n > 2 × mask, bucket count from `calc_mask()`).
  */
 
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
+export { hashBytes, hashString } from '../util/ovs-hash';
 
-function mhashAdd(hash: number, data: number): number {
-  if (data !== 0) {
-    let d = Math.imul(data, 0xcc9e2d51) >>> 0;
-    d = rotl(d, 15);
-    d = Math.imul(d, 0x1b873593) >>> 0;
-    hash = (hash ^ d) >>> 0;
-  }
-  hash = rotl(hash, 13);
-  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
-}
-
-function mhashFinish(hash: number): number {
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b) >>> 0;
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35) >>> 0;
-  hash ^= hash >>> 16;
-  return hash >>> 0;
-}
-
-/**
- * OVS's `hash_bytes(p, n, basis)`: 32-bit words read little-endian, a zero-padded tail word,
- * finished with the byte count.
- * @returns unsigned 32-bit hash
- */
-export function hashBytes(bytes: Buffer, basis = 0): number {
-  let hash = basis >>> 0;
-  let off = 0;
-  for (; off + 4 <= bytes.length; off += 4) hash = mhashAdd(hash, bytes.readUInt32LE(off));
-  if (off < bytes.length) {
-    const tail = Buffer.alloc(4);
-    bytes.copy(tail, 0, off);
-    hash = mhashAdd(hash, tail.readUInt32LE(0));
-  }
-  return mhashFinish((hash ^ bytes.length) >>> 0);
-}
-
-/** OVS's `hash_string(s, basis)` over the UTF-8 bytes of `s`. */
-export function hashString(s: string, basis = 0): number {
-  return hashBytes(Buffer.from(s, 'utf8'), basis);
-}
+import { hashString } from '../util/ovs-hash';
 
 /** `calc_mask()` of lib/hmap.c: the bucket mask for `capacity` nodes. */
 function calcMask(capacity: number): number {

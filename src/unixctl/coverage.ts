@@ -16,6 +16,7 @@
  * - `mac_learning_learned`, `_expired`, `_evicted`, `_moved`: the MAC table's totals, registered
  *   by the daemon from `MacTable.statistics()`.
  */
+import { hashInt, hashString } from '../util/ovs-hash';
 
 /** The counters shared between threads, in display order. */
 export const SHARED_COVERAGE_COUNTERS = [
@@ -75,50 +76,11 @@ interface Counter {
   hr: number[];
 }
 
-// OVS's murmur-style hash (lib/hash.h, the portable variant Debian builds), used only for the
-// `hash=` of the coverage/show header so that the same set of events gives the same hash.
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
+/** OVS's `hash_int(x, basis)` (see util/ovs-hash). */
+export const ovsHashInt = hashInt;
 
-function hashAdd(hash: number, data: number): number {
-  if (data !== 0) {
-    let d = Math.imul(data, 0xcc9e2d51) >>> 0;
-    d = rotl(d, 15);
-    d = Math.imul(d, 0x1b873593) >>> 0;
-    hash = (hash ^ d) >>> 0;
-  }
-  hash = rotl(hash, 13);
-  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
-}
-
-function hashFinish(hash: number, final: number): number {
-  let h = (hash ^ final) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h = (h ^ (h >>> 13)) >>> 0;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** OVS's `hash_int(x, basis)`. */
-export function ovsHashInt(x: number, basis: number): number {
-  return hashFinish(hashAdd(hashAdd(x >>> 0, 0), basis >>> 0), 8);
-}
-
-/** OVS's `hash_string(s, basis)` (`hash_bytes()` over the bytes, little-endian words). */
-export function ovsHashString(s: string, basis: number): number {
-  const b = Buffer.from(s, 'utf8');
-  let hash = basis >>> 0;
-  let i = 0;
-  for (; i + 4 <= b.length; i += 4) hash = hashAdd(hash, b.readUInt32LE(i));
-  if (i < b.length) {
-    const tail = Buffer.alloc(4);
-    b.copy(tail, 0, i);
-    hash = hashAdd(hash, tail.readUInt32LE(0));
-  }
-  return hashFinish(hash, b.length);
-}
+/** OVS's `hash_string(s, basis)` (see util/ovs-hash). */
+export const ovsHashString = hashString;
 
 /**
  * OVS's `coverage_hash()`: sorts counters by total (descending, then by name), and hashes each
