@@ -26,6 +26,7 @@
  * GTPU_OPTS (16), so the kernel's OVS_KEY_ATTR_IPV6_EXTHDRS prints as `key32(…)`. The parser of
  * that text is `./odp-key-text`.
  */
+import { formatIpv6, parseIpv6 } from './addr';
 import { attr, NLA_HDRLEN, NLA_TYPE_MASK, nlaAlign, parseAttrs } from './nlattr';
 import {
   OVS_CT_LABELS_LEN,
@@ -361,70 +362,16 @@ function readIpv4(b: Buffer, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
-function parseIpv6Groups(part: string, whole: string): number[] {
-  if (part === '') return [];
-  return part.split(':').map((g) => {
-    if (!/^[0-9a-f]{1,4}$/i.test(g)) throw new RangeError(`invalid IPv6 address "${whole}"`);
-    return parseInt(g, 16);
-  });
-}
-
 /** Parses any RFC 4291 text form (including "::" and a dotted-quad tail), as inet_pton(). */
 function writeIpv6(s: string, b: Buffer, off: number): void {
-  let text = s;
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon >= 0 && text.indexOf('.', lastColon) > lastColon) {
-    const o = parseIpv4(text.slice(lastColon + 1));
-    text = `${text.slice(0, lastColon + 1)}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) throw new RangeError(`invalid IPv6 address "${s}"`);
-  const head = parseIpv6Groups(halves[0], s);
-  const tail = halves.length === 2 ? parseIpv6Groups(halves[1], s) : [];
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) throw new RangeError(`invalid IPv6 address "${s}"`);
-  const groups = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  groups.forEach((g, i) => b.writeUInt16BE(g, off + i * 2));
+  const v = parseIpv6(s);
+  if (!v) throw new RangeError(`invalid IPv6 address "${s}"`);
+  v.copy(b, off);
 }
 
-/**
- * IPv6 text exactly as glibc's inet_ntop() writes it (what OVS prints): lowercase, the first
- * longest run of ≥ 2 zero groups as "::", and a dotted-quad tail for `::a.b.c.d` and
- * `::ffff:a.b.c.d`.
- */
+/** IPv6 text exactly as glibc's inet_ntop() writes it (what OVS prints). */
 function readIpv6(b: Buffer, off: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(b.readUInt16BE(off + i * 2));
-  let bestBase = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestBase = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ':';
-      continue;
-    }
-    if (i !== 0) out += ':';
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
-      return out + readIpv4(b, off + 12);
-    }
-    out += g[i].toString(16);
-  }
-  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
-  return out;
+  return formatIpv6(b, off);
 }
 
 // =============================================================================================
