@@ -10,8 +10,9 @@
 import { encodeGenlMessage, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REQUEST } from '../genl/netlink';
 import { encodeFlowMessage, encodePacketMessage } from '../genl/messages';
 import type { OdpAction } from '../genl/actions';
-import type { OdpFlowKey } from '../genl/flow-key';
+import { attr } from '../genl/nlattr';
 import {
+  OVS_FLOW_ATTR_MASK,
   OVS_FLOW_CMD_DEL,
   OVS_FLOW_CMD_GET,
   OVS_FLOW_CMD_NEW,
@@ -36,7 +37,8 @@ export interface FlowPut {
   dpIfindex: number;
   /** raw `OVS_FLOW_ATTR_KEY` payload (typically the upcall's key, unmasked) */
   keyRaw: Buffer;
-  mask: OdpFlowKey;
+  /** encoded `OVS_FLOW_ATTR_MASK` payload (`encodeFlowKey(mask)`; the handler also hashes it) */
+  maskRaw: Buffer;
   actions: OdpAction[];
   /** 16-byte UFID */
   ufid: Buffer;
@@ -54,14 +56,13 @@ export function flowPutRequest(fam: OvsFamilies, seq: number, put: FlowPut): Buf
     pid: 0,
     cmd: OVS_FLOW_CMD_NEW,
     version: OVS_FLOW_VERSION,
-    payload: encodeFlowMessage({
+    payload: Buffer.concat([encodeFlowMessage({
       dpIfindex: put.dpIfindex,
       keyRaw: put.keyRaw,
-      mask: put.mask,
       actions: put.actions,
       ufid: put.ufid,
       ufidFlags: OVS_UFID_F_OMIT_KEY | OVS_UFID_F_OMIT_MASK | OVS_UFID_F_OMIT_ACTIONS,
-    }),
+    }), attr(OVS_FLOW_ATTR_MASK, put.maskRaw)]),
   });
 }
 

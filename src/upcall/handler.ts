@@ -93,13 +93,14 @@ class Handler {
         }
         this.ruleStats.credit(this.replica.bridges.get(x.bridge)!.config.id, 1n, BigInt(up.packet.length));
         const mask = odpMaskFromWildcards(up.key, x.wc);
-        const ufid = megaflowUfid(up.keyRaw, encodeFlowKey(mask));
+        const maskRaw = encodeFlowKey(mask);
+        const ufid = megaflowUfid(up.keyRaw, maskRaw);
         const ufidHex = ufid.toString('hex');
         if (!putsThisBatch.has(ufidHex)) {
           putsThisBatch.add(ufidHex);
           const seq = this.txn.nextSeq();
           kinds.set(seq, { put: true, key: up.key, mask });
-          requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, mask, actions: x.actions, ufid })]);
+          requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, maskRaw, actions: x.actions, ufid })]);
         }
         if (x.actions.length > 0) {
           const seq = this.txn.nextSeq();

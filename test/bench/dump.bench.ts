@@ -82,12 +82,13 @@ function ufidFor(i: number): Buffer {
 /** Installs FLOWS flows with batched flow puts; returns the time taken. */
 function install(chan: NativeChannel, dpif: DpifNetlink, dpIfindex: number): number {
   const { key: template, mask } = parseOdpFlowKey(TEMPLATE);
+  const maskRaw = encodeFlowKey(mask);
   const t0 = process.hrtime.bigint();
   for (let base = 0; base < FLOWS; base += BATCH) {
     const reqs: Array<[number, Buffer]> = [];
     for (let i = base; i < Math.min(FLOWS, base + BATCH); i++) {
       const seq = chan.nextSeq();
-      reqs.push([seq, flowPutRequest(dpif.families, seq, { dpIfindex, keyRaw: encodeFlowKey(keyFor(template, i)), mask, actions: ACTIONS, ufid: ufidFor(i) })]);
+      reqs.push([seq, flowPutRequest(dpif.families, seq, { dpIfindex, keyRaw: encodeFlowKey(keyFor(template, i)), maskRaw, actions: ACTIONS, ufid: ufidFor(i) })]);
     }
     const acks = chan.transactBatch(reqs, 60_000);
     for (const [seq] of reqs) {

@@ -9,7 +9,7 @@ const fam = { datapath: 30, vport: 31, flow: 32, packet: 33 };
 
 test('a flow put is OVS_FLOW_CMD_NEW with CREATE|ACK, key, mask, actions and UFID on the ovs_flow family', () => {
   const ufid = Buffer.alloc(16, 0xab);
-  const msg = flowPutRequest(fam, 7, { dpIfindex: 5, keyRaw: attrU32(OVS_KEY_ATTR_IN_PORT, 2), mask: { inPort: 0xffffffff }, actions: [{ type: 'output', port: 3 }], ufid });
+  const msg = flowPutRequest(fam, 7, { dpIfindex: 5, keyRaw: attrU32(OVS_KEY_ATTR_IN_PORT, 2), maskRaw: attrU32(OVS_KEY_ATTR_IN_PORT, 0xffffffff), actions: [{ type: 'output', port: 3 }], ufid });
   const [m] = splitMessages(msg);
   assert.equal(m.type, fam.flow);
   assert.equal(m.seq, 7);
