@@ -27,7 +27,11 @@ import { DaemonParts, monotonicMs } from './unixctl/commands/parts';
 import { registerUpcallCommands } from './unixctl/commands/upcall';
 import { UnixctlRegistry } from './unixctl/registry';
 import { UnixctlServer } from './unixctl/server';
-import { defaultUnixctlPath } from './util/dirs';
+import { defaultUnixctlPath, rundir } from './util/dirs';
+import type { Ofpact } from './openflow/ofpacts';
+import { flowExtract } from './ofproto-dpif/flow-extract';
+import { MacLearning } from './ofproto-dpif/mac-learning';
+import { XlateBridge, xlatePacketOut } from './ofproto-dpif/xlate';
 import { vlogModule, VlogModule } from './util/vlog';
 
 // Registered at load time so `-v`/`vlog/set` know these modules before the daemon starts.
@@ -35,6 +39,7 @@ const dpifLog = vlogModule('dpif_netlink');
 vlogModule('ofproto_dpif'); // feature-probe lines are logged under OVS's module name
 const ovsdbLog = vlogModule('ovsdb_idl');
 const bridgeLog = vlogModule('bridge');
+const connmgrLog = vlogModule('connmgr');
 
 /** What is up so far; filled in as startup proceeds so a signal mid-startup can undo it. */
 interface Running {
@@ -42,6 +47,7 @@ interface Running {
   dpif?: DpifNetlink;
   ovsdb?: OvsdbClient;
   udpif?: Udpif;
+  bridge?: BridgeLayer;
   /** Coverage counters, sampled from startup on. */
   coverage: Coverage;
   unixctl?: UnixctlServer;
@@ -115,7 +121,7 @@ async function startUnixctl(r: Running, opts: VswitchdOptions, log: VlogModule, 
   });
   registerVlogCommands(registry);
   registerCoverageCommands(registry, coverage);
-  registerMemoryCommand(registry, parts, OfprotoCommands.rulesOf);
+  registerMemoryCommand(registry, parts, (b) => ofproto.rulesOf(b));
   ofproto.register(registry);
   registerUpcallCommands(registry, parts);
   await registerDpctlCommands(registry, parts);
@@ -164,7 +170,22 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
     return udpif.macTable.statistics()[key];
   };
   for (const key of ['learned', 'expired', 'evicted', 'moved'] as const) r.coverage.register(`mac_learning_${key}`, macTotal(key));
-  const bridge = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, bridgeLog);
+  let reconfigure = (): Promise<void> => Promise.resolve();
+  const bridge: BridgeLayer = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, bridgeLog, {
+    rundir: rundir(),
+    env: {
+      log: connmgrLog,
+      applyFlowDelta: (br, delta) => udpif.applyFlowDelta(br, delta),
+      portCounters: async (odpPort) => (await dpif.vportGetByNumber(dp.dpIfindex, odpPort)).stats,
+      settingsChanged: () => void reconfigure(),
+      packetOut: (br, packet, inPort, ofpacts): Promise<void> => executePacketOut(dpif, dp.dpIfindex, udpif, bridge, br, packet, inPort, ofpacts),
+      meterFeatures: await meterFeatures(dpif, dp.dpIfindex),
+    },
+  });
+  r.bridge = bridge;
+  r.parts.ofprotos = bridge.ofprotos;
+  udpif.on('rule-stats', (br, credits) => bridge.ofprotos.get(br)?.creditRules(credits));
+  udpif.on('packet-in', (pin) => bridge.ofprotos.get(pin.bridge)?.sendPacketIn(pin));
   bridge.adoptVports(existing);
 
   ovsdb.on('connected', () => log.info(`${opts.database}: connected`));
@@ -181,11 +202,47 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
     }
   }
   r.parts.udpif = udpif;
-  const reconfigure = (): Promise<void> => bridge.reconfigure().then(() => ofproto.noteConfig(udpif.getConfig()));
+  reconfigure = (): Promise<void> => bridge.reconfigure().then(() => ofproto.noteConfig(udpif.getConfig()));
   ovsdb.on('update', () => void reconfigure());
   await reconfigure();
   check(r);
   log.info('ts-vswitchd ready');
+}
+
+/** The kernel's meter limits (`OVS_METER_CMD_FEATURES`), or undefined when it has no meters. */
+async function meterFeatures(dpif: DpifNetlink, dpIfindex: number): Promise<{ maxMeters: number; maxBands: number } | undefined> {
+  try {
+    const f = await dpif.meterFeatures(dpIfindex);
+    return f.maxMeters !== undefined && f.maxBands !== undefined ? { maxMeters: f.maxMeters, maxBands: f.maxBands } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Executes a PACKET_OUT on bridge `br` (OVS `ofproto_dpif_execute_actions()`): translates the
+ * actions against the bridge's tables, ports and MAC table on the main thread, runs the result
+ * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`), and sends the packet-ins it produced.
+ * @throws NetlinkError when the kernel refuses the execute
+ */
+async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udpif, bridge: BridgeLayer, br: string,
+  packet: Buffer, inPort: number, ofpacts: Ofpact[]): Promise<void> {
+  const o = bridge.ofprotos.get(br);
+  const bc = udpif.getConfig().bridges.find((b) => b.name === br);
+  if (!o || !bc) return;
+  const ws = o.workerSettings();
+  const xb: XlateBridge = {
+    name: br,
+    tables: o.tables,
+    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
+    ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
+    tableMiss: (t) => ws.tableMiss[t] ?? 'default',
+    fragHandling: ws.fragHandling,
+    packetInOnMiss: ws.packetInOnMiss,
+  };
+  const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
+  if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
+  for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
 }
 
 /**
@@ -203,6 +260,7 @@ export async function shutdown(opts: { cleanup?: boolean } = {}): Promise<void> 
   const dp = r.parts.dp;
   r.parts = {};
   r.ovsdb?.close();
+  r.bridge?.close();
   await r.udpif?.stop();
   try {
     if (opts.cleanup && r.dpif) {

@@ -98,6 +98,17 @@ unsafe extern "C" fn js_lock_file(env: napi_env, info: napi_callback_info) -> na
     })
 }
 
+/// `ethtoolGset(names: Buffer[]) → Buffer[]`: one 44-byte `struct ethtool_cmd` per device name,
+/// empty where the driver does not answer (see `sys::ethtool_gset`).
+unsafe extern "C" fn js_ethtool_gset(env: napi_env, info: napi_callback_info) -> napi_value {
+    entry::<1>(env, info, |c| {
+        let names = c.buffers(0, "names")?;
+        let res = sys::ethtool_gset(&names)?;
+        let slices: Vec<&[u8]> = res.iter().map(|v| v.as_slice()).collect();
+        c.buffer_array(&slices)
+    })
+}
+
 /// Module entry point looked up by Node when it loads the `.node` file.
 ///
 /// # Safety
@@ -107,13 +118,14 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     let fns: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 6] = [
+    ); 7] = [
         ("open", js_open),
         ("recvBatch", js_recv_batch),
         ("sendBatch", js_send_batch),
         ("close", js_close),
         ("enableExtAck", js_enable_ext_ack),
         ("lockFile", js_lock_file),
+        ("ethtoolGset", js_ethtool_gset),
     ];
     for (name, f) in fns {
         if napi::export(env, exports, name, f).is_err() {

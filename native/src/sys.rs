@@ -469,6 +469,53 @@ pub fn lock_file(fd: c_int) -> SysResult<()> {
     Ok(())
 }
 
+/// `SIOCETHTOOL` (linux/sockios.h) and `ETHTOOL_GSET` (linux/ethtool.h).
+const SIOCETHTOOL: libc::c_ulong = 0x8946;
+const ETHTOOL_GSET: u32 = 0x1;
+/// `sizeof(struct ethtool_cmd)`.
+pub const ETHTOOL_CMD_LEN: usize = 44;
+
+/// `struct ifreq` with the `ifr_data` member of its union (40 bytes on 64-bit Linux).
+#[repr(C)]
+struct IfreqData {
+    name: [u8; libc::IFNAMSIZ],
+    data: *mut u8,
+    _pad: [u8; 16],
+}
+
+/// Asks the driver of each named device for its link settings (`ETHTOOL_GSET` through
+/// `SIOCETHTOOL` on a throwaway `AF_INET` datagram socket), as OVS's netdev-linux reads port
+/// features. Returns one `struct ethtool_cmd` (44 bytes, host byte order) per name, or an empty
+/// vector for a device whose driver does not answer (`EOPNOTSUPP`, `ENODEV`, …).
+/// Errors: socket(2) failure only.
+pub fn ethtool_gset(names: &[(*const u8, usize)]) -> SysResult<Vec<Vec<u8>>> {
+    // SAFETY: plain system call.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(SysError::last("socket"));
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for &(ptr, len) in names {
+        let mut cmd = vec![0u8; ETHTOOL_CMD_LEN];
+        cmd[..4].copy_from_slice(&ETHTOOL_GSET.to_ne_bytes());
+        let mut ifr = IfreqData { name: [0; libc::IFNAMSIZ], data: cmd.as_mut_ptr(), _pad: [0; 16] };
+        if len == 0 || len >= libc::IFNAMSIZ {
+            out.push(Vec::new());
+            continue;
+        }
+        // SAFETY: the caller's buffer is valid for `len` bytes during this call.
+        let name = unsafe { std::slice::from_raw_parts(ptr, len) };
+        ifr.name[..len].copy_from_slice(name);
+        // SAFETY: `ifr` and the buffer it points to outlive the call; the kernel writes at most
+        // ETHTOOL_CMD_LEN bytes for ETHTOOL_GSET.
+        let r = unsafe { libc::ioctl(fd, SIOCETHTOOL, &mut ifr as *mut IfreqData) };
+        out.push(if r < 0 { Vec::new() } else { cmd });
+    }
+    // SAFETY: closes the descriptor opened above.
+    unsafe { libc::close(fd) };
+    Ok(out)
+}
+
 pub fn close(fd: c_int) -> SysResult<()> {
     RECV.with(|cell| cell.borrow_mut().deferred.retain(|(f, _)| *f != fd));
     // SAFETY: plain system call; Linux releases the fd even when close reports an error.

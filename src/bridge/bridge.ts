@@ -16,10 +16,16 @@ import type { DpifNetlink } from '../dpif-netlink/dpif';
 import type { VportMessage } from '../genl/messages';
 import { OVS_VPORT_TYPE_INTERNAL, OVS_VPORT_TYPE_NETDEV } from '../genl/openvswitch';
 import { NetlinkError } from '../genl/netlink';
-import { BRIDGE_DEFAULTS, BridgeConfig, defaultTable0, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
+import { BRIDGE_DEFAULTS, BridgeConfig, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
 import type { Udpif } from '../upcall/udpif';
 import { DEFAULT_MAX_IDLE_MS } from '../upcall/udpif';
 import type { VlogModule } from '../util/vlog';
+import { ethtoolGset } from '../genl/native';
+import { DEFAULT_MAX_BACKOFF_MS, DEFAULT_PROBE_INTERVAL_MS, ControllerSettings, ControllerStatus } from '../openflow/connmgr';
+import { OFP10_VERSION, OFP15_VERSION, VERSION_NAMES } from '../openflow/common';
+import { featuresToKbps, OFPUTIL_PC_PORT_DOWN, OFPUTIL_PS_LINK_DOWN, OFPUTIL_PS_LIVE, PortDesc } from '../openflow/ofp-port';
+import { BridgeOfproto, BridgeOfprotoEnv, BridgeOfprotoSettings } from '../ofproto-dpif/bridge-ofproto';
+import { decodeEthtoolFeatures, readNetdevState } from '../util/netdev-sysfs';
 import type { OvsdbClient, OvsdbRow } from './ovsdb-client';
 import type { OvsdbValue } from './ovsdb-datum';
 
@@ -29,8 +35,9 @@ const OFPP_MAX = 0xff00;
 /** The tables and columns the bridge layer monitors. */
 export const BRIDGE_MONITORED_TABLES: Record<string, string[]> = {
   Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config'],
-  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode'],
+  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller'],
   Port: ['name', 'interfaces'],
+  Controller: ['target', 'inactivity_probe', 'max_backoff', 'is_connected', 'role', 'status'],
   Interface: ['name', 'type', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
 };
 
@@ -112,6 +119,8 @@ export class BridgeLayer {
   private lastConfigJson = '';
   private running: Promise<void> | undefined;
   private again = false;
+  /** each bridge's OpenFlow switch */
+  readonly ofprotos = new Map<string, BridgeOfproto>();
 
   constructor(
     private readonly ovsdb: OvsdbClient,
@@ -119,7 +128,15 @@ export class BridgeLayer {
     private readonly dpIfindex: number,
     private readonly udpif: Udpif,
     private readonly log: VlogModule,
+    /** what each bridge's OpenFlow switch needs from the daemon; undefined: no OpenFlow (unit tests) */
+    private readonly ofprotoEnv?: { rundir: string; env: BridgeOfprotoEnv },
   ) {}
+
+  /** Closes every bridge's OpenFlow connections. */
+  close(): void {
+    for (const o of this.ofprotos.values()) o.close();
+    this.ofprotos.clear();
+  }
 
   /**
    * Adopts the vports already in the datapath (from a previous run), so reconfiguration keeps
@@ -299,8 +316,16 @@ export class BridgeLayer {
         id,
         ports,
         macAgingS: Number.isFinite(aging) && aging > 0 ? aging : BRIDGE_DEFAULTS.macAgingS,
-        table0: defaultTable0(),
       };
+      const ws = this.ofprotos.get(b.name)?.workerSettings();
+      if (ws) {
+        bc.fragHandling = ws.fragHandling;
+        bc.tableMiss = ws.tableMiss;
+        bc.packetInOnMiss = ws.packetInOnMiss;
+        for (const p of ports) if (ws.portConfig[p.ofport]) p.config = ws.portConfig[p.ofport];
+      } else {
+        bc.packetInOnMiss = false;
+      }
       config.bridges.push(bc);
     }
     for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
@@ -313,7 +338,62 @@ export class BridgeLayer {
       this.udpif.setConfig(config);
     }
 
+    if (this.ofprotoEnv) await this.reconcileOfprotos(bridges, config);
     await this.writeBack(bridges, nextCfg);
+  }
+
+  /** Creates, configures and deletes each bridge's OpenFlow switch, and tells it its ports. */
+  private async reconcileOfprotos(bridges: WantedBridge[], config: OfprotoConfig): Promise<void> {
+    const { rundir, env } = this.ofprotoEnv!;
+    for (const [name, o] of [...this.ofprotos]) {
+      if (bridges.some((b) => b.name === name)) continue;
+      o.close();
+      this.ofprotos.delete(name);
+    }
+    for (const b of bridges) {
+      const bc = config.bridges.find((x) => x.name === b.name);
+      if (!bc) continue;
+      const settings = this.ofprotoSettings(b);
+      let o = this.ofprotos.get(b.name);
+      if (!o) {
+        o = new BridgeOfproto(b.name, env, settings);
+        this.ofprotos.set(b.name, o);
+        try {
+          await o.start(rundir);
+        } catch (e) {
+          this.log.err(`${b.name}: cannot serve OpenFlow: ${(e as Error).message}`);
+        }
+      } else {
+        await o.configure(settings);
+      }
+      const features = ethtoolGset(bc.ports.map((p) => p.name)).map(decodeEthtoolFeatures);
+      o.setPorts(bc.ports.map((p, i) => ({ desc: portDesc(p.name, p.ofport, features[i]), odpPort: p.odpPort })));
+    }
+  }
+
+  /** A bridge's OpenFlow settings from its row (ovs-vswitchd.conf.db(5) Bridge, Controller). */
+  private ofprotoSettings(b: WantedBridge): BridgeOfprotoSettings {
+    const dpid = mapGet(b.row.other_config, 'datapath-id') ?? this.datapathId(b.name) ?? '0';
+    let allowed = 0;
+    const protos = Array.isArray(b.row.protocols) ? b.row.protocols : typeof b.row.protocols === 'string' ? [b.row.protocols] : [];
+    for (let v = OFP10_VERSION; v <= OFP15_VERSION; v++) if (protos.includes(VERSION_NAMES[v])) allowed |= 1 << v;
+    if (!allowed) for (let v = OFP10_VERSION; v <= OFP15_VERSION; v++) allowed |= 1 << v;
+    const ctlRows = this.ovsdb.tables.get('Controller') ?? new Map();
+    const controllers: ControllerSettings[] = [];
+    for (const cu of uuidSet(b.row.controller)) {
+      const c = ctlRows.get(cu);
+      const target = c && scalarStr(c.target);
+      if (!c || !target || target === 'none') continue;
+      const probe = scalarNum(c.inactivity_probe);
+      const backoff = scalarNum(c.max_backoff);
+      controllers.push({ target, probeIntervalMs: probe === undefined ? DEFAULT_PROBE_INTERVAL_MS : probe, maxBackoffMs: backoff === undefined ? DEFAULT_MAX_BACKOFF_MS : backoff });
+    }
+    return {
+      datapathId: BigInt(`0x${/^[0-9a-fA-F]{1,16}$/.test(dpid) ? dpid : '0'}`),
+      failMode: scalarStr(b.row.fail_mode) === 'secure' ? 'secure' : 'standalone',
+      allowedVersions: allowed,
+      controllers,
+    };
   }
 
   /** Writes ofport/ifindex/mac_in_use/error, datapath_id and cur_cfg — only what changed. */
@@ -339,6 +419,7 @@ export class BridgeLayer {
       const dpid = mapGet(b.row.other_config, 'datapath-id') ?? this.datapathId(b.name);
       if (dpid && scalarStr(b.row.datapath_id) !== dpid) ops.push(this.ovsdb.update('Bridge', b.uuid, { datapath_id: dpid }));
     }
+    ops.push(...this.controllerStatusOps(bridges));
     const ovs = this.ovsRow();
     if (ovs && scalarNum(ovs.cur_cfg) !== nextCfg) ops.push(this.ovsdb.update('Open_vSwitch', ovs._uuid, { cur_cfg: nextCfg }));
     if (ops.length === 0) return;
@@ -349,9 +430,59 @@ export class BridgeLayer {
     }
   }
 
+  /** `Controller.is_connected`, `role` and `status` updates for what changed. */
+  private controllerStatusOps(bridges: WantedBridge[]): object[] {
+    const ops: object[] = [];
+    const ctlRows = this.ovsdb.tables.get('Controller') ?? new Map();
+    for (const b of bridges) {
+      const status = this.ofprotos.get(b.name)?.connmgr.controllerStatus() ?? new Map<string, ControllerStatus>();
+      for (const cu of uuidSet(b.row.controller)) {
+        const c = ctlRows.get(cu);
+        const st = c && status.get(scalarStr(c.target) ?? '');
+        if (!c || !st) continue;
+        const row: Record<string, unknown> = {};
+        if (c.is_connected !== st.isConnected) row.is_connected = st.isConnected;
+        if (scalarStr(c.role) !== st.role) row.role = st.role;
+        const cur = c.status instanceof Map ? Object.fromEntries(c.status) : {};
+        const want = { ...st.status };
+        delete (want as Record<string, string>).sec_since_connect;
+        delete (want as Record<string, string>).sec_since_disconnect;
+        const curCmp = { ...cur } as Record<string, string>;
+        delete curCmp.sec_since_connect;
+        delete curCmp.sec_since_disconnect;
+        if (JSON.stringify(curCmp) !== JSON.stringify(want)) row.status = ['map', Object.entries(st.status)];
+        if (Object.keys(row).length) ops.push(this.ovsdb.update('Controller', cu, row as never));
+      }
+    }
+    return ops;
+  }
+
   /** The datapath ID OVS would show: 16 hex digits, the bridge's MAC with 0000 in front. */
   private datapathId(bridge: string): string | undefined {
     const info = netdevInfo(bridge);
     return info ? `0000${info.mac.replace(/:/g, '')}` : undefined;
   }
 }
+
+/**
+ * The OpenFlow description of port `name` (ofport `ofport`) from the kernel's view of its
+ * netdev: MAC, administrative state (OFPPC_PORT_DOWN), carrier (OFPPS_LINK_DOWN), link features
+ * and speeds (kbps) as OVS derives them.
+ */
+function portDesc(name: string, ofport: number, f: { current: number; advertised: number; supported: number; peer: number }): PortDesc {
+  const st = readNetdevState(name);
+  return {
+    portNo: ofport,
+    hwAddr: st?.mac ?? '00:00:00:00:00:00',
+    name,
+    config: st && !st.up ? OFPUTIL_PC_PORT_DOWN : 0,
+    state: !st || !st.carrier ? OFPUTIL_PS_LINK_DOWN : OFPUTIL_PS_LIVE,
+    curr: f.current,
+    advertised: f.advertised,
+    supported: f.supported,
+    peer: f.peer,
+    currSpeed: featuresToKbps(f.current),
+    maxSpeed: featuresToKbps(f.supported),
+  };
+}
+

@@ -143,6 +143,8 @@ export interface PacketMessage {
   keyRaw?: Buffer;
   /** OVS_PACKET_ATTR_ACTIONS. */
   actions?: OdpAction[];
+  /** OVS_PACKET_ATTR_ACTIONS payload bytes; when set on encode it is written instead of `actions`. */
+  actionsRaw?: Buffer;
   /** OVS_PACKET_ATTR_USERDATA. */
   userdata?: Buffer;
   /** OVS_PACKET_ATTR_EGRESS_TUN_KEY: nested OVS_TUNNEL_KEY_ATTR_* bytes, verbatim. */
@@ -403,7 +405,8 @@ export function encodePacketMessage(m: PacketMessage): Buffer {
   if (m.packet !== undefined) l.add(OVS_PACKET_ATTR_PACKET, attr(OVS_PACKET_ATTR_PACKET, m.packet));
   if (m.keyRaw !== undefined) l.add(OVS_PACKET_ATTR_KEY, attr(OVS_PACKET_ATTR_KEY, m.keyRaw));
   else if (m.key !== undefined) l.add(OVS_PACKET_ATTR_KEY, attr(OVS_PACKET_ATTR_KEY, encodeFlowKey(m.key)));
-  if (m.actions !== undefined) l.add(OVS_PACKET_ATTR_ACTIONS, attr(OVS_PACKET_ATTR_ACTIONS, encodeActions(m.actions)));
+  if (m.actionsRaw !== undefined) l.add(OVS_PACKET_ATTR_ACTIONS, attr(OVS_PACKET_ATTR_ACTIONS, m.actionsRaw));
+  else if (m.actions !== undefined) l.add(OVS_PACKET_ATTR_ACTIONS, attr(OVS_PACKET_ATTR_ACTIONS, encodeActions(m.actions)));
   if (m.userdata !== undefined) l.add(OVS_PACKET_ATTR_USERDATA, attr(OVS_PACKET_ATTR_USERDATA, m.userdata));
   if (m.egressTunKey !== undefined) {
     l.add(OVS_PACKET_ATTR_EGRESS_TUN_KEY, attr(OVS_PACKET_ATTR_EGRESS_TUN_KEY, m.egressTunKey));

@@ -42,6 +42,7 @@ interface Addon {
   close(fd: number): void;
   enableExtAck(portId: number, protocol?: number): boolean;
   lockFile(fd: number): void;
+  ethtoolGset(names: Buffer[]): Buffer[];
 }
 
 /**
@@ -184,4 +185,15 @@ export function enableExtAck(portId: number, protocol?: number): boolean {
  */
 export function lockFile(fd: number): void {
   load().lockFile(fd);
+}
+
+/**
+ * Reads each device's link settings with the `ETHTOOL_GSET` ioctl (linux/ethtool.h).
+ * @param names device names (each shorter than IFNAMSIZ = 16 bytes)
+ * @returns per name, the 44-byte `struct ethtool_cmd` in host byte order, or an empty Buffer
+ *          when the driver does not answer (no ethtool support, no such device)
+ * @throws Error with `errno`/`code` when no socket can be opened for the ioctl
+ */
+export function ethtoolGset(names: string[]): Buffer[] {
+  return load().ethtoolGset(names.map((n) => Buffer.from(n)));
 }

@@ -1,149 +1,140 @@
 /**
- * The `Flow`: the packet headers and metadata that OpenFlow translation looks at, in OpenFlow
- * terms (ofport, not odp port), and `FlowWildcards`, the record of which of those fields a
- * translation consulted. Field names follow `ovs-fields(7)` (`in_port` → `inPort`,
- * `dl_src` → `dlSrc`, `vlan_tci` → `vlanTci`, `nw_frag` → `nwFrag`, …).
- *
- * This is the skeleton's subset: the fields NORMAL consults, plus what is needed to say whether a
- * packet is IP. Later work (issue #6) grows it into the full field table of DESIGN.md §3.
+ * Flow bytes as translation uses them: a flow is a Buffer of FLOW_LEN bytes laid out by
+ * src/openflow/meta-flow.ts (every datum at a fixed offset, network byte order, as OVS's
+ * `struct flow`), and its wildcards are a second buffer of the same layout whose 1-bits are the
+ * bits a translation consulted (OVS's `struct flow_wildcards`). This module names the storage
+ * slots translation touches and gives small typed accessors over them, so xlate, flow extraction
+ * and the datapath key conversion read like OVS's code over `struct flow` members.
  */
-import type { OdpFlowKey } from '../genl/flow-key';
+import { FLOW_LAYOUT, FLOW_LEN, MfStorage, PT_ETH, OFPHTN_ETHERTYPE, readSlot, writeSlot } from '../openflow/meta-flow';
 
-/** `nw_frag` bits (ovs-fields(7) "nw_frag"): set for any fragment / for a later fragment. */
+
+/** The storage slots of the flow layout, by OVS `struct flow` member name (`S.dl_src`, …). */
+export const S: Readonly<Record<string, MfStorage>> = FLOW_LAYOUT;
+
+/** `nw_frag` bits (ovs-fields(7) "ip_frag"): any fragment, a later (non-first) fragment. */
 export const FLOW_NW_FRAG_ANY = 1 << 0;
 export const FLOW_NW_FRAG_LATER = 1 << 1;
-/** The VLAN CFI/"tag present" bit inside a TCI (IEEE 802.1Q; OVS reuses it as "tag present"). */
+export const FLOW_NW_FRAG_MASK = FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER;
+
+/** The 802.1Q "tag present" bit OVS keeps in a TCI (the CFI/DEI position). */
 export const VLAN_CFI = 0x1000;
-/** The VLAN ID bits of a TCI. */
+/** VLAN ID bits of a TCI. */
 export const VLAN_VID_MASK = 0x0fff;
-/** IEEE 802.1Q TPID. */
-export const ETH_TYPE_VLAN = 0x8100;
+/** Priority code point bits of a TCI. */
+export const VLAN_PCP_MASK = 0xe000;
+export const VLAN_PCP_SHIFT = 13;
+
+/** Ethertypes (IEEE registry). */
 export const ETH_TYPE_IP = 0x0800;
-export const ETH_TYPE_IPV6 = 0x86dd;
 export const ETH_TYPE_ARP = 0x0806;
+export const ETH_TYPE_RARP = 0x8035;
+export const ETH_TYPE_VLAN_8021Q = 0x8100;
+export const ETH_TYPE_VLAN_8021AD = 0x88a8;
+export const ETH_TYPE_IPV6 = 0x86dd;
+export const ETH_TYPE_MPLS = 0x8847;
+export const ETH_TYPE_MPLS_MCAST = 0x8848;
+export const ETH_TYPE_NSH = 0x894f;
+/** Ethertypes below this are 802.3 lengths (IEEE 802.3 §3.2.6). */
+export const ETH_TYPE_MIN = 0x600;
+/** OVS's `dl_type` for a frame without an Ethertype (802.2 LLC). */
+export const FLOW_DL_TYPE_NONE = 0x05ff;
 
-/** The headers and metadata of one packet (or of a megaflow's key), as translation sees them. */
-export interface Flow {
-  /** `recirc_id`: 0 for a packet that has not recirculated. */
-  recircId: number;
-  /** The datapath (odp) input port number, as the kernel reported it. */
-  odpInPort: number;
-  /** OpenFlow `in_port` (ofport), resolved from `odpInPort` by the bridge; 0 when unknown. */
-  inPort: number;
-  /** `dl_src` / `dl_dst`: lowercase colon-separated MAC addresses. */
-  dlSrc: string;
-  dlDst: string;
-  /** `vlan_tci` of the outermost tag: 0 for an untagged frame, else the TCI with VLAN_CFI set. */
-  vlanTci: number;
-  /** `dl_type`: the ethertype after any VLAN tag. */
-  dlType: number;
-  /** `nw_frag` (FLOW_NW_FRAG_* bits); 0 for non-IP. */
-  nwFrag: number;
-  /** `nw_proto`: the IP protocol, or for ARP the low 8 bits of the opcode (as OVS stores it). */
-  nwProto: number;
-  /** `nw_src` / `nw_dst`: IPv4 source/destination, or ARP sender/target protocol address. */
-  nwSrc: string;
-  nwDst: string;
+/** IP protocol numbers (IANA). */
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_SCTP = 132;
+
+/** ICMPv6 neighbor discovery types (RFC 4861). */
+export const ND_NEIGHBOR_SOLICIT = 135;
+export const ND_NEIGHBOR_ADVERT = 136;
+
+/** `packet_type` of an Ethernet frame. */
+export { PT_ETH, OFPHTN_ETHERTYPE };
+
+/** A zeroed flow (or an all-wildcard mask). */
+export function newFlow(): Buffer {
+  return Buffer.alloc(FLOW_LEN);
+}
+
+/** Reads a slot of at most four bytes. */
+export function get(flow: Uint8Array, slot: MfStorage): number {
+  return readSlot(flow as Buffer, slot);
+}
+
+/** Writes a slot of at most four bytes. */
+export function set(flow: Uint8Array, slot: MfStorage, v: number): void {
+  writeSlot(flow as Buffer, slot, v);
+}
+
+/** ORs `bits` into a slot of at most four bytes of a wildcard mask (un-wildcards them). */
+export function wcOr(wc: Uint8Array, slot: MfStorage, bits: number): void {
+  writeSlot(wc as Buffer, slot, (readSlot(wc as Buffer, slot) | bits) >>> 0);
+}
+
+/** Un-wildcards a whole slot, any length (OVS `WC_MASK_FIELD`). */
+export function wcExact(wc: Uint8Array, slot: MfStorage): void {
+  wc.fill(0xff, slot.offset, slot.offset + slot.len);
+}
+
+/** The bytes of a slot (a view: copy before keeping it). */
+export function bytes(flow: Uint8Array, slot: MfStorage): Uint8Array {
+  return flow.subarray(slot.offset, slot.offset + slot.len);
+}
+
+/** A MAC slot (`dl_src`, `dl_dst`, `arp_sha`, `arp_tha`) as lowercase colon-separated text. */
+export function getMac(flow: Uint8Array, slot: MfStorage): string {
+  const b = flow.subarray(slot.offset, slot.offset + 6);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Writes a MAC slot from colon-separated hex text. */
+export function setMac(flow: Uint8Array, slot: MfStorage, mac: string): void {
+  mac.split(':').forEach((x, i) => (flow[slot.offset + i] = parseInt(x, 16)));
+}
+
+/** An IPv4 slot (`nw_src`, `nw_dst`, `tun_src`, …) as a dotted quad. */
+export function getIpv4(flow: Uint8Array, slot: MfStorage): string {
+  const o = slot.offset;
+  return `${flow[o]}.${flow[o + 1]}.${flow[o + 2]}.${flow[o + 3]}`;
+}
+
+/** Writes an IPv4 slot from a dotted quad. */
+export function setIpv4(flow: Uint8Array, slot: MfStorage, ip: string): void {
+  ip.split('.').forEach((x, i) => (flow[slot.offset + i] = Number(x)));
+}
+
+/** True when every byte of the slot is zero. */
+export function isZero(flow: Uint8Array, slot: MfStorage): boolean {
+  for (let i = slot.offset; i < slot.offset + slot.len; i++) if (flow[i]) return false;
+  return true;
 }
 
 /**
- * Which bits of each `Flow` field a translation consulted: the megaflow mask in OpenFlow terms.
- * Each member has the same unit as the `Flow` field (MAC text, TCI bits, …); an absent member
- * means "fully wildcarded".
+ * The Ethertype of a flow (OVS `get_dl_type`): `dl_type` of an Ethernet frame, the type of an
+ * Ethertype-namespace `packet_type`, else FLOW_DL_TYPE_NONE.
  */
-export interface FlowWildcards {
-  recircId?: number;
-  inPort?: number;
-  dlSrc?: string;
-  dlDst?: string;
-  vlanTci?: number;
-  dlType?: number;
-  nwFrag?: number;
-  nwProto?: number;
-  nwSrc?: string;
-  nwDst?: string;
+export function dlType(flow: Uint8Array): number {
+  const pt = get(flow, S.packet_type);
+  if (pt === PT_ETH) return get(flow, S.dl_type);
+  if (pt >>> 16 === OFPHTN_ETHERTYPE) return pt & 0xffff;
+  return FLOW_DL_TYPE_NONE;
 }
 
-/** The all-ones mask of a MAC address field. */
-export const MAC_EXACT = 'ff:ff:ff:ff:ff:ff';
-
-/** Converts a kernel frag type (OVS_FRAG_TYPE_NONE/FIRST/LATER) to `nw_frag` bits. */
-function nwFragFromOdp(frag: number): number {
-  if (frag === 1) return FLOW_NW_FRAG_ANY;
-  if (frag === 2) return FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER;
-  return 0;
+/** True for IPv4 and IPv6 (OVS `is_ip_any`). */
+export function isIpAny(flow: Uint8Array): boolean {
+  const t = dlType(flow);
+  return t === ETH_TYPE_IP || t === ETH_TYPE_IPV6;
 }
 
-/**
- * Builds a `Flow` from a datapath flow key (an upcall's `OVS_PACKET_ATTR_KEY` or a dumped
- * megaflow's key), following the kernel's layout: for a VLAN-tagged frame the key carries
- * `OVS_KEY_ATTR_VLAN` with `OVS_KEY_ATTR_ETHERTYPE` = 0x8100 and the inner headers in
- * `OVS_KEY_ATTR_ENCAP`.
- *
- * @param key decoded datapath flow key
- * @param ofportOfOdp maps the odp in_port to the OpenFlow port (0 when the port is unknown)
- */
-export function flowFromOdpKey(key: OdpFlowKey, ofportOfOdp: (odpPort: number) => number): Flow {
-  const inner = key.vlan !== undefined && key.encap ? key.encap : key;
-  const l3 = inner.ipv4 ?? inner.ipv6;
-  const odpInPort = key.inPort ?? 0;
-  return {
-    recircId: key.recircId ?? 0,
-    odpInPort,
-    inPort: ofportOfOdp(odpInPort),
-    dlSrc: key.ethernet?.src ?? '00:00:00:00:00:00',
-    dlDst: key.ethernet?.dst ?? '00:00:00:00:00:00',
-    vlanTci: key.vlan ?? 0,
-    dlType: inner.ethertype ?? 0,
-    nwFrag: l3 ? nwFragFromOdp(l3.frag) : 0,
-    nwProto: inner.arp ? inner.arp.op & 0xff : (inner.ipv4?.proto ?? inner.ipv6?.proto ?? 0),
-    nwSrc: inner.arp?.sip ?? inner.ipv4?.src ?? '0.0.0.0',
-    nwDst: inner.arp?.tip ?? inner.ipv4?.dst ?? '0.0.0.0',
-  };
+/** True for the MPLS Ethertypes (OVS `eth_type_mpls`). */
+export function ethTypeMpls(t: number): boolean {
+  return t === ETH_TYPE_MPLS || t === ETH_TYPE_MPLS_MCAST;
 }
 
-/** True when `dlType` is IPv4 or IPv6. */
-export function isIpAny(flow: Flow): boolean {
-  return flow.dlType === ETH_TYPE_IP || flow.dlType === ETH_TYPE_IPV6;
-}
-
-/**
- * Converts the consulted fields into a datapath mask (`OVS_FLOW_ATTR_MASK`) shaped like `key`,
- * following the kernel's rules (net/openvswitch/flow_netlink.c): `in_port` is always exact (the
- * kernel needs it to be), `eth_type` is always exact (a mask for L3 attributes is only allowed
- * under an exact ethertype), and a tagged frame's mask carries `VLAN` with the CFI bit set plus an
- * `ENCAP` mask for the inner headers. The kernel itself matches `vlan_tci` exactly when the mask
- * has no VLAN attribute, so untagged megaflows never match tagged frames.
- *
- * @param key the datapath key the mask is for (its shape decides which attributes appear)
- * @param wc the consulted fields
- * @returns the mask; attributes whose mask would be all zero are omitted
- */
-export function odpMaskFromWildcards(key: OdpFlowKey, wc: FlowWildcards): OdpFlowKey {
-  const mask: OdpFlowKey = {
-    recircId: 0xffffffff,
-    inPort: 0xffffffff,
-  };
-  if (key.ethernet) {
-    mask.ethernet = { src: wc.dlSrc ?? '00:00:00:00:00:00', dst: wc.dlDst ?? '00:00:00:00:00:00' };
-  }
-  const l3Mask = (inner: OdpFlowKey): OdpFlowKey => {
-    const m: OdpFlowKey = { ethertype: 0xffff };
-    const frag = wc.nwFrag ? 0xff : 0;
-    if (inner.ipv4 && frag) m.ipv4 = { src: '0.0.0.0', dst: '0.0.0.0', proto: 0, tos: 0, ttl: 0, frag };
-    if (inner.ipv6 && frag) m.ipv6 = { src: '::', dst: '::', label: 0, proto: 0, tclass: 0, hlimit: 0, frag };
-    if (inner.arp && (wc.nwProto || wc.nwSrc || wc.nwDst)) {
-      const zero = '00:00:00:00:00:00';
-      m.arp = { sip: wc.nwSrc ?? '0.0.0.0', tip: wc.nwDst ?? '0.0.0.0', op: wc.nwProto ?? 0, sha: zero, tha: zero };
-    }
-    return m;
-  };
-  if (key.vlan !== undefined && key.encap) {
-    mask.vlan = (wc.vlanTci ?? 0) | VLAN_CFI;
-    mask.ethertype = 0xffff;
-    mask.encap = l3Mask(key.encap);
-  } else {
-    Object.assign(mask, l3Mask(key));
-  }
-  return mask;
+/** True for 802.1Q and 802.1ad TPIDs (OVS `eth_type_vlan`). */
+export function ethTypeVlan(t: number): boolean {
+  return t === ETH_TYPE_VLAN_8021Q || t === ETH_TYPE_VLAN_8021AD;
 }

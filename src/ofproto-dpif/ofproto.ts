@@ -1,13 +1,17 @@
 /**
- * ofproto on the kernel datapath: the per-bridge state translation needs (ports with their
- * OpenFlow and datapath numbers, the flow table, the MAC table), and the plain-object
- * configuration snapshot the main thread ships to handler and revalidator workers
- * (DESIGN.md §4: "large tables shipped once, then deltas").
+ * ofproto on the kernel datapath as the upcall workers hold it: the plain-object configuration
+ * the main thread ships (bridges, their ports with OpenFlow and datapath numbers, the settings
+ * translation reads) and each bridge's replica of its OpenFlow tables, kept in step by
+ * `FlowTablesDelta`s (DESIGN.md §4: "large tables shipped once, then deltas").
  *
  * One kernel datapath holds every bridge; each bridge maps its OpenFlow port numbers (ofport)
  * onto datapath port numbers (odp port).
  */
+import type { TableMiss } from '../openflow/ofp-table';
+import { OFPC_FRAG_NORMAL } from '../openflow/ofp-switch';
+import { FlowTablesDelta, FlowTablesReplica } from './flow-table';
 import { MacLearning, MacTable, MAC_DEFAULT_AGING_S } from './mac-learning';
+import type { XlateBridge, XlateOwner } from './xlate';
 
 /** OpenFlow's `OFPP_LOCAL`: the bridge's own internal port (OpenFlow 1.0 §5.2.1). */
 export const OFPP_LOCAL = 0xfffe;
@@ -21,27 +25,28 @@ export interface PortConfig {
   ofport: number;
   /** datapath port number (`OVS_VPORT_ATTR_PORT_NO`) */
   odpPort: number;
+  /** OFPUTIL_PC_* bits set by port_mod (NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN); default 0 */
+  config?: number;
 }
 
-/** One OpenFlow action the skeleton's tables can hold (ovs-actions(7)). */
-export type OfAction = { type: 'normal' } | { type: 'drop' };
-
-/** A flow table entry. The skeleton's only rule matches everything. */
-export interface Rule {
-  priority: number;
-  actions: OfAction[];
-}
-
-/** One bridge as workers see it. */
+/** One bridge as workers see it. Its flow tables arrive separately, as deltas. */
 export interface BridgeConfig {
   name: string;
-  /** small integer naming the bridge in the shared MAC table; stable while the bridge exists */
+  /** small integer naming the bridge in the shared MAC table; never reused for another bridge */
   id: number;
   ports: PortConfig[];
   /** `other_config:mac-aging-time`, seconds */
   macAgingS: number;
-  /** OpenFlow table 0, highest priority first */
-  table0: Rule[];
+  /** OFPC_FRAG_* fragment handling (OpenFlow set_config); default OFPC_FRAG_NORMAL */
+  fragHandling?: number;
+  /** table_mod miss configuration of the tables that have one other than 'default' */
+  tableMiss?: Record<number, TableMiss>;
+  /**
+   * Whether a table miss under the 'default' configuration sends a packet-in (OVS
+   * `connmgr_wants_packet_in_on_miss()`); default true, leaving the choice per connection to the
+   * main thread
+   */
+  packetInOnMiss?: boolean;
 }
 
 /** The whole snapshot the main thread posts to workers on every reconfiguration. */
@@ -51,19 +56,31 @@ export interface OfprotoConfig {
   bridges: BridgeConfig[];
 }
 
-/** The default table 0 of a new bridge: `priority=0 actions=NORMAL`. */
-export function defaultTable0(): Rule[] {
-  return [{ priority: 0, actions: [{ type: 'normal' }] }];
-}
-
-/** A bridge replica inside a worker: its config plus its view of the shared MAC table. */
-export class BridgeReplica {
-  readonly byOfport = new Map<number, PortConfig>();
+/** A bridge replica inside a worker: its config, its flow tables, its view of the MAC table. */
+export class BridgeReplica implements XlateBridge {
+  readonly ports = new Map<number, PortConfig>();
   readonly ml: MacLearning;
+  readonly tables = new FlowTablesReplica();
 
   constructor(public config: BridgeConfig, table: MacTable) {
     this.ml = new MacLearning(table, config.id, config.macAgingS * 1000);
     this.setConfig(config);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get fragHandling(): number {
+    return this.config.fragHandling ?? OFPC_FRAG_NORMAL;
+  }
+
+  get packetInOnMiss(): boolean {
+    return this.config.packetInOnMiss ?? true;
+  }
+
+  tableMiss(tableId: number): TableMiss {
+    return this.config.tableMiss?.[tableId] ?? 'default';
   }
 
   /**
@@ -71,11 +88,11 @@ export class BridgeReplica {
    * replica does this; the flush is idempotent).
    */
   setConfig(config: BridgeConfig): void {
-    const before = new Set(this.byOfport.keys());
+    const before = new Set(this.ports.keys());
     this.config = config;
-    this.byOfport.clear();
-    for (const p of config.ports) this.byOfport.set(p.ofport, p);
-    const gone = [...before].filter((ofport) => !this.byOfport.has(ofport));
+    this.ports.clear();
+    for (const p of config.ports) this.ports.set(p.ofport, p);
+    const gone = [...before].filter((ofport) => !this.ports.has(ofport));
     if (gone.length) this.ml.table.flushWhere(config.id, (p) => gone.includes(p));
     this.ml.agingMs = config.macAgingS * 1000;
   }
@@ -86,25 +103,43 @@ export class BridgeReplica {
  * threads share.
  */
 export class OfprotoReplica {
+  /** the configuration version last applied */
   version = -1;
+  /**
+   * Bumped by every configuration and every flow table delta: a megaflow translated at an older
+   * generation may be stale
+   */
+  generation = 0;
   readonly bridges = new Map<string, BridgeReplica>();
-  private readonly byOdpPort = new Map<number, { bridge: BridgeReplica; port: PortConfig }>();
+  /** deltas for bridges no configuration has created yet, applied when one does */
+  private readonly pending = new Map<string, FlowTablesDelta[]>();
+  private readonly byOdpPort = new Map<number, XlateOwner & { bridge: BridgeReplica; port: PortConfig }>();
 
   /** @param macTable the shared MAC table (a new private one by default, for tests) */
   constructor(readonly macTable: MacTable = new MacTable(undefined, 1024)) {}
 
-  /** Replaces the configuration with `config`. */
+  /**
+   * Replaces the configuration with `config`. A bridge whose id changed is a new bridge: it
+   * starts with empty tables.
+   */
   apply(config: OfprotoConfig): void {
     this.version = config.version;
+    this.generation++;
     const seen = new Set<string>();
     this.byOdpPort.clear();
     for (const bc of config.bridges) {
       seen.add(bc.name);
       let br = this.bridges.get(bc.name);
+      if (br && br.config.id !== bc.id) {
+        br.ml.flush();
+        br = undefined;
+      }
       if (br) br.setConfig(bc);
       else {
         br = new BridgeReplica(bc, this.macTable);
         this.bridges.set(bc.name, br);
+        for (const d of this.pending.get(bc.name) ?? []) br.tables.apply(d);
+        this.pending.delete(bc.name);
       }
       for (const p of bc.ports) this.byOdpPort.set(p.odpPort, { bridge: br, port: p });
     }
@@ -115,11 +150,28 @@ export class OfprotoReplica {
     }
   }
 
+  /**
+   * Applies a flow table delta to bridge `bridge`'s replica. A delta for a bridge no
+   * configuration has created yet is kept until one does (a `full` delta replaces those kept).
+   * @returns false when the delta was kept for later
+   */
+  applyFlowDelta(bridge: string, delta: FlowTablesDelta): boolean {
+    const br = this.bridges.get(bridge);
+    if (!br) {
+      const kept = delta.full ? [] : this.pending.get(bridge) ?? [];
+      kept.push(delta);
+      this.pending.set(bridge, kept);
+      return false;
+    }
+    br.tables.apply(delta);
+    this.generation++;
+    return true;
+  }
+
   /** Finds the bridge and port that own datapath port `odpPort`. */
   portOfOdp(odpPort: number): { bridge: BridgeReplica; port: PortConfig } | undefined {
     return this.byOdpPort.get(odpPort);
   }
-
 }
 
 /** Default bridge settings from `ovs-vswitchd.conf.db(5)`. */

@@ -1,24 +1,150 @@
 /**
- * xlate: translation of a packet (a `Flow`) through a bridge's OpenFlow pipeline into datapath
- * actions, recording in `FlowWildcards` every field that a lookup or an action consulted, so the
- * megaflow installed for it is correct for every packet it matches and otherwise as wide as
- * possible (OVS's `ofproto/ofproto-dpif-xlate.c` semantics).
+ * xlate: translation of a packet's flow through a bridge's OpenFlow tables into datapath actions,
+ * recording in a wildcard mask every bit a table lookup or an action consulted, so the megaflow
+ * installed for it is right for every packet it matches and otherwise as wide as possible
+ * (OVS's ofproto/ofproto-dpif-xlate.c `xlate_actions()` semantics).
  *
- * The skeleton's pipeline is table 0 with `priority=0 actions=NORMAL`; NORMAL is the MAC-learning
- * L2 switch of `ovs-vswitchd.conf.db(5)`: learn the source MAC per (VLAN, port), forward to the
- * learned port, flood otherwise, never back out of the input port.
+ * The pipeline starts with a lookup in table 0 (or, for a PACKET_OUT, with its actions). A table
+ * miss follows OVS's `rule_dpif_lookup_from_table()`: the table's miss configuration
+ * (`table_mod`: 'continue' goes on to the next table, 'drop' drops, 'controller' sends to the
+ * controller) and, for 'default', OpenFlow 1.0–1.2 behaviour: the packet goes to the controller
+ * with OVS's internal reason OFPR_IMPLICIT_MISS when the bridge says connections want that
+ * (`BridgeConfig.packetInOnMiss`, default true; the main thread filters per connection), else
+ * it is dropped. Fragments follow the bridge's `frag` handling (OFPC_FRAG_NORMAL: lookups see
+ * L4 ports as zero; OFPC_FRAG_DROP: dropped; OFPC_FRAG_NX_MATCH: as they are).
+ *
+ * Actions translated (ovs-actions(7)): output to a port, IN_PORT, LOCAL, NORMAL, FLOOD, ALL,
+ * CONTROLLER (with max_len), TABLE; drop (no actions); resubmit (port and/or table);
+ * goto_table; write_metadata; set_field/load and move on Ethernet, VLAN, IPv4, IPv6, L4 port
+ * fields, pkt_mark, in_port, metadata and registers (registers and metadata are userspace-only;
+ * packet fields are committed as OVS_ACTION_ATTR_SET_MASKED, or SET when every bit of the
+ * datapath struct is set, before the next output, exactly as OVS's `commit_odp_actions()`);
+ * mod_dl_src/dst, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst; push_vlan, pop_vlan/strip_vlan,
+ * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
+ * OFPR_INVALID_TTL and the current action list stops); note; exit; controller (reason,
+ * controller id, userdata; `pause` stops translation, as no continuation is kept).
+ *
+ * A translation that sends to the controller is "slow": the caller executes its datapath
+ * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
+ * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
+ * `XlateResult.unsupported`: group, enqueue, output_reg, output_trunc, bundle, stack push/pop,
+ * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample, ct, nat,
+ * clone, check_pkt_larger, meter, clear_actions, write_actions (the OpenFlow 1.1+ action set);
+ * set_field on fields this list does not name.
+ *
+ * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
+ * all VLAN trunks: learn the source MAC per (VLAN, port) in the shared MAC table, forward to the
+ * learned port, flood otherwise (in datapath port order, never back out of the input port),
+ * drop IEEE 802.1D reserved destinations, and consult the ARP fields OVS's gratuitous-ARP check
+ * consults. FLOOD and ALL also go out in datapath port order (OVS walks a hash map).
  */
 import type { OdpAction } from '../genl/actions';
-import { ETH_TYPE_ARP, Flow, FlowWildcards, MAC_EXACT, VLAN_VID_MASK, isIpAny } from './flow';
-import { MacLearnEvent, macIsMulticast } from './mac-learning';
-import { BridgeReplica, OfprotoReplica, OfAction } from './ofproto';
+import type { OdpFlowKey } from '../genl/flow-key';
+import { OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NONE, OFPP_NORMAL, OFPP_TABLE } from '../openflow/common';
+import { MfField, mfFieldByName, mfGetValue, mfSetValue } from '../openflow/meta-flow';
+import { bitwiseCopy, bitwiseOne } from '../openflow/ofp-actions-fields';
+import { OFPUTIL_PC_NO_FLOOD, OFPUTIL_PC_NO_FWD, OFPUTIL_PC_NO_PACKET_IN, OFPUTIL_PC_NO_RECV } from '../openflow/ofp-port';
+import {
+  OFPC_FRAG_NORMAL, OFPC_FRAG_NX_MATCH, OFPR_ACTION, OFPR_EXPLICIT_MISS, OFPR_IMPLICIT_MISS,
+  OFPR_INVALID_TTL, OFPR_PACKET_OUT,
+} from '../openflow/ofp-switch';
+import type { TableMiss } from '../openflow/ofp-table';
+import type { MfSubfield, Ofpact, OfpactOf } from '../openflow/ofpacts';
+import { encodeActions } from '../genl/actions';
+import { encodeFlowKey } from '../genl/flow-key';
+import { formatIpv6 } from '../genl/addr';
+import {
+  bytes, ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_NSH, ETH_TYPE_RARP, ETH_TYPE_VLAN_8021Q, ethTypeMpls, ethTypeVlan,
+  FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, get, getIpv4, getMac, IPPROTO_ICMP, IPPROTO_ICMPV6,
+  IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, isIpAny, isZero, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, newFlow, PT_ETH,
+  S, set, VLAN_CFI, VLAN_PCP_MASK, VLAN_PCP_SHIFT, VLAN_VID_MASK, wcExact, wcOr,
+} from './flow';
+import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
+import { odpExecuteActions } from './odp-execute';
+import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
+
+/** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
+export interface XlateRule {
+  readonly id: number;
+  readonly tableId: number;
+  readonly priority: number;
+  readonly cookie: bigint;
+  readonly match: { readonly flow: Uint8Array; readonly wc: Uint8Array };
+  readonly ofpacts: readonly Ofpact[];
+}
+
+/**
+ * A bridge's OpenFlow tables as translation reads them (`FlowTables` on the main thread,
+ * `FlowTablesReplica` in workers): the highest-priority rule of a table matching `flow`, with the
+ * bits the answer depended on OR-ed into `wc`.
+ */
+export interface XlateTables {
+  lookup(tableId: number, flow: Uint8Array, wc?: Uint8Array): XlateRule | undefined;
+}
+
+/** A port of the bridge as translation sees it. */
+export interface XlatePort {
+  name: string;
+  /** OpenFlow port number (OFPP_LOCAL for the bridge's internal port) */
+  ofport: number;
+  /** datapath port number */
+  odpPort: number;
+  /** OFPUTIL_PC_* bits (port_mod): NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN are honoured */
+  config?: number;
+}
+
+/** The bridge a translation runs in. */
+export interface XlateBridge {
+  readonly name: string;
+  readonly tables: XlateTables;
+  /** ports by OpenFlow port number */
+  readonly ports: ReadonlyMap<number, XlatePort>;
+  /** the bridge's view of the shared MAC table (NORMAL) */
+  readonly ml: MacLearning;
+  /** a table's miss behaviour (OpenFlow table_mod), 'default' unless configured */
+  tableMiss(tableId: number): TableMiss;
+  /** OFPC_FRAG_* fragment handling (OpenFlow set_config); OFPC_FRAG_NORMAL by default */
+  readonly fragHandling: number;
+  /**
+   * Whether a table miss under the 'default' configuration goes to the controller (OVS
+   * `connmgr_wants_packet_in_on_miss()`: some OpenFlow 1.0–1.2 controller with id 0 is connected)
+   */
+  readonly packetInOnMiss: boolean;
+}
+
+/** One packet the translation sends to the controller. */
+export interface XlatePacketIn {
+  /** the packet as it was at the controller action (earlier header changes applied); absent when translating without a packet */
+  packet?: Buffer;
+  /** length of `packet`, bytes */
+  totalLen: number;
+  /** OpenFlow input port */
+  inPort: number;
+  /** OVS's internal OFPR_* reason (ofp-switch.ts): OFPR_IMPLICIT_MISS for a table miss */
+  reason: number;
+  /** the table whose rule (or miss) sent it */
+  tableId: number;
+  /** that rule's cookie; 0 for a table miss, all-ones when there is no rule (PACKET_OUT) */
+  cookie: bigint;
+  /** the rule that sent it, absent for a table miss and PACKET_OUT */
+  ruleId?: number;
+  /** flow bytes at the controller action, for the packet-in's metadata (in_port, registers, …) */
+  flow: Buffer;
+  /** bytes of the packet the controller asked for (65535 = all) */
+  maxLen: number;
+  controllerId: number;
+  /** NXAST_CONTROLLER2 userdata */
+  userdata?: Buffer;
+  /** the controller action asked to pause (translation stopped there) */
+  pause?: boolean;
+}
 
 /** The outcome of translating one flow. */
 export interface XlateResult {
   /** datapath actions; [] means drop */
   actions: OdpAction[];
-  /** the fields consulted */
-  wc: FlowWildcards;
+  /** FLOW_LEN bytes, 1 = the megaflow must match this bit */
+  wc: Buffer;
   /**
    * MAC table entries the translation learned or refreshed (in the shared table, for traces);
    * `changed` is true for a new entry or a move, false for a refresh of a known one.
@@ -26,13 +152,24 @@ export interface XlateResult {
   learned: Array<MacLearnEvent & { changed: boolean }>;
   /** the bridge the packet entered, when known */
   bridge?: string;
+  /** ids of the rules the translation went through, in order (a rule met twice appears twice) */
+  rules: number[];
+  /** packets sent to the controller */
+  packetIns: XlatePacketIn[];
+  /** true when some packet goes to the controller: execute, but install no megaflow */
+  slow: boolean;
+  /** names of the ofpacts skipped because translation does not support them (see module comment) */
+  unsupported: string[];
   /** human-readable trace of decisions, for debug logs */
   trace: string[];
 }
 
 /** Inputs to one translation. */
 export interface XlateInput {
-  flow: Flow;
+  /** the packet's flow bytes (not modified); `in_port` is the OpenFlow input port */
+  flow: Uint8Array;
+  /** TPID of the packet's 802.1Q header (0x8100 or 0x88a8), 0 or absent when untagged */
+  vlanTpid?: number;
   /** CLOCK_MONOTONIC milliseconds, for MAC aging */
   nowMs: number;
   /**
@@ -41,29 +178,483 @@ export interface XlateInput {
    * revalidating an idle one.
    */
   mayLearn: boolean;
+  /** the packet's bytes, for the packets the translation sends to the controller */
+  packet?: Uint8Array;
+  /** PACKET_OUT: translate these actions instead of looking up table 0 */
+  ofpacts?: readonly Ofpact[];
 }
+
+/** OVS's limits on recursion (ofproto-dpif-xlate.c MAX_DEPTH, MAX_RESUBMITS). */
+const MAX_DEPTH = 64;
+const MAX_RESUBMITS = MAX_DEPTH * MAX_DEPTH;
+/** ofproto-dpif's table count and its hidden internal table (skipped by lookups). */
+const N_TABLES = 255;
+const TBL_INTERNAL = N_TABLES - 1;
+/** OVS_BE64_MAX: the cookie of "no rule". */
+const NO_COOKIE = 0xffffffffffffffffn;
+/** The packet-in length that means "the whole packet" (OFPCML_NO_BUFFER). */
+const UINT16_MAX = 0xffff;
 
 /** ARP opcodes (RFC 826). */
 const ARP_OP_REQUEST = 1;
 const ARP_OP_REPLY = 2;
-const BROADCAST = 'ff:ff:ff:ff:ff:ff';
+
+/** A VLAN header as translation tracks it (OVS `union flow_vlan_hdr`). */
+interface VlanHdr {
+  tpid: number;
+  tci: number;
+}
 
 /**
- * Whether the frame is a gratuitous ARP (a broadcast ARP reply, or a broadcast request whose
- * sender and target addresses are equal), consulting — and so un-wildcarding — exactly the
- * fields OVS's NORMAL looks at to tell: the opcode for any broadcast ARP, and the sender and
- * target addresses for a request. OVS uses the answer to protect MAC entries on bonds; the
- * skeleton has no bonds, but the megaflow must cover the same fields as the reference's.
+ * What a table lookup found: a rule, or one of OVS's internal rules (the miss rule that sends to
+ * the controller, the drop rules for no packet-in and for fragments).
  */
-function isGratuitousArp(flow: Flow, wc: FlowWildcards): boolean {
-  if (flow.dlType !== ETH_TYPE_ARP || flow.dlDst !== BROADCAST) return false;
-  wc.nwProto = 0xff;
-  if (flow.nwProto === ARP_OP_REPLY) return true;
-  if (flow.nwProto !== ARP_OP_REQUEST) return false;
-  wc.nwSrc = '255.255.255.255';
-  wc.nwDst = '255.255.255.255';
-  return flow.nwSrc === flow.nwDst;
+type Lookup = { rule: XlateRule } | { internal: 'miss' | 'drop' };
+
+/** The state of one translation (OVS `struct xlate_ctx`). */
+class Ctx {
+  readonly flow: Buffer;
+  /** the packet as the datapath will have it after the actions emitted so far */
+  readonly base: Buffer;
+  readonly wc = newFlow();
+  /** TPID of the tag whose TCI is `flow`'s vlan_tci (0 when untagged), and the tag behind it */
+  flowTpid: number;
+  flowInner?: VlanHdr;
+  /** the same for `base` */
+  baseTpid: number;
+  baseInner?: VlanHdr;
+  readonly res: XlateResult;
+  tableId = 0;
+  rule?: XlateRule;
+  ruleCookie = NO_COOKIE;
+  depth = 0;
+  resubmits = 0;
+  exit = false;
+  error?: string;
+  /** the packet at the point `packetAt` actions had been applied, for packet-ins */
+  packetAt = 0;
+  packetNow?: Buffer;
+
+  constructor(readonly br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
+    this.flow = Buffer.from(input.flow);
+    this.base = Buffer.from(input.flow);
+    this.flowTpid = this.baseTpid = get(this.flow, S.vlan_tci) & VLAN_CFI ? input.vlanTpid || ETH_TYPE_VLAN_8021Q : 0;
+    this.packetNow = input.packet ? Buffer.from(input.packet) : undefined;
+    this.res = {
+      actions: [], wc: this.wc, learned: [], bridge: br.name, rules: [], packetIns: [], slow: false,
+      unsupported: [], trace: [],
+    };
+  }
+
+  get inPort(): number {
+    return get(this.flow, S.in_port);
+  }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites, consulting the bits they test (OVS `mf_are_prereqs_ok()` with a `wc`)
+
+function isIpProto(ctx: Ctx, proto: number): boolean {
+  if (!isIpAny(ctx.flow)) return false;
+  wcExact(ctx.wc, S.nw_proto);
+  return get(ctx.flow, S.nw_proto) === proto;
+}
+
+function isNd(ctx: Ctx): boolean {
+  if (get(ctx.flow, S.dl_type) !== ETH_TYPE_IPV6) return false;
+  wcExact(ctx.wc, S.nw_proto);
+  if (get(ctx.flow, S.nw_proto) !== IPPROTO_ICMPV6) return false;
+  wcExact(ctx.wc, S.tp_dst);
+  if (get(ctx.flow, S.tp_dst) !== 0) return false;
+  wcExact(ctx.wc, S.tp_src);
+  const t = get(ctx.flow, S.tp_src);
+  return t === ND_NEIGHBOR_SOLICIT || t === ND_NEIGHBOR_ADVERT;
+}
+
+function prereqsOk(ctx: Ctx, f: MfField): boolean {
+  const flow = ctx.flow;
+  const type = get(flow, S.dl_type);
+  const notLater = !(get(flow, S.nw_frag) & FLOW_NW_FRAG_LATER);
+  switch (f.prereq) {
+    case 'NONE': return true;
+    case 'ETHERNET':
+      wcExact(ctx.wc, S.packet_type);
+      return get(flow, S.packet_type) === PT_ETH;
+    case 'VLAN_VID':
+      wcExact(ctx.wc, S.packet_type);
+      if (get(flow, S.packet_type) !== PT_ETH) return false;
+      wcOr(ctx.wc, S.vlan_tci, VLAN_CFI);
+      return (get(flow, S.vlan_tci) & VLAN_CFI) !== 0;
+    case 'ARP': return type === ETH_TYPE_ARP || type === ETH_TYPE_RARP;
+    case 'IPV4': return type === ETH_TYPE_IP;
+    case 'IPV6': return type === ETH_TYPE_IPV6;
+    case 'IP_ANY': return isIpAny(flow);
+    case 'MPLS': return ethTypeMpls(type);
+    case 'NSH': return type === ETH_TYPE_NSH;
+    case 'CT_VALID': return false;
+    case 'TCP': return isIpProto(ctx, IPPROTO_TCP) && notLater;
+    case 'UDP': return isIpProto(ctx, IPPROTO_UDP) && notLater;
+    case 'SCTP': return isIpProto(ctx, IPPROTO_SCTP) && notLater;
+    case 'ICMPV4':
+      if (type !== ETH_TYPE_IP) return false;
+      wcExact(ctx.wc, S.nw_proto);
+      return get(flow, S.nw_proto) === IPPROTO_ICMP;
+    case 'ICMPV6':
+      if (type !== ETH_TYPE_IPV6) return false;
+      wcExact(ctx.wc, S.nw_proto);
+      return get(flow, S.nw_proto) === IPPROTO_ICMPV6;
+    case 'ND': return isNd(ctx);
+    case 'ND_SOLICIT': return isNd(ctx) && get(flow, S.tp_src) === ND_NEIGHBOR_SOLICIT;
+    case 'ND_ADVERT': return isNd(ctx) && get(flow, S.tp_src) === ND_NEIGHBOR_ADVERT;
+  }
+}
+
+/**
+ * Fields translation can write: the packet fields `commitOdpActions` carries to the datapath,
+ * and the metadata that lives only in userspace.
+ */
+const WRITABLE = new Set([
+  'eth_src', 'eth_dst', 'vlan_tci', 'dl_vlan', 'vlan_vid', 'dl_vlan_pcp', 'vlan_pcp',
+  'ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
+  'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'pkt_mark', 'in_port', 'in_port_oxm',
+  'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
+  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`),
+]);
+
+/** OVS `mf_set_mask_l3_prereqs()`: setting an L3 field of an IP packet also fixes nw_proto. */
+const L3_FIELDS = new Set(['ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'ip_dscp', 'nw_ecn', 'nw_ttl', 'nw_tos']);
+
+/** OVS `mf_mask_field_masked()`: un-wildcards the bits of `f` that `mask` covers. */
+function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
+  let m = mask;
+  if (f.special === 'dl_vlan') {
+    // An all-ones dl_vlan would read as OFP10_VLAN_NONE; only the VID bits are meant.
+    m = Buffer.alloc(2);
+    m.writeUInt16BE(mask.readUInt16BE(0) & VLAN_VID_MASK);
+  }
+  const cur = mfGetValue(f, ctx.wc);
+  for (let i = 0; i < f.nBytes; i++) cur[i] |= m[i];
+  mfSetValue(f, ctx.wc, cur);
+}
+
+/** OVS `mf_set_flow_value_masked()`. */
+function setFlowValueMasked(flow: Buffer, f: MfField, value: Buffer, mask: Buffer): void {
+  const cur = mfGetValue(f, flow);
+  for (let i = 0; i < f.nBytes; i++) cur[i] = (cur[i] & ~mask[i]) | (value[i] & mask[i]);
+  mfSetValue(f, flow, cur);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Committing header changes to datapath actions (OVS `commit_odp_actions()`)
+
+/** One member of a datapath key struct: its slot and the bits of it the struct carries. */
+interface Member {
+  slot: typeof S.dl_src;
+  /** the bits that can be set (undefined = the whole slot) */
+  writable?: number;
+}
+
+function slotEqual(a: Uint8Array, b: Uint8Array, slot: typeof S.dl_src): boolean {
+  for (let i = slot.offset; i < slot.offset + slot.len; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * OVS `commit()`: if some member differs between `flow` and `base`, emits a set of the struct,
+ * masked to the consulted bits of the members that differ (SET when that mask is exact over the
+ * whole struct), and brings `base` up to date.
+ * @param members the writable members of the struct
+ * @param exactWhole false for structs with members translation never writes (IPv4/IPv6 proto
+ *   and frag), whose mask therefore is never exact
+ * @param build builds the struct's key attribute from a flow-layout buffer (values or mask)
+ */
+function commitStruct(ctx: Ctx, members: Member[], exactWhole: boolean, build: (b: Uint8Array) => OdpFlowKey): void {
+  const mask = newFlow();
+  let differ = false;
+  let exact = exactWhole;
+  for (const m of members) {
+    if (m.slot.len <= 4) {
+      const wcv = get(ctx.wc, m.slot);
+      const bits = m.writable === undefined ? wcv : wcv & m.writable;
+      if (!slotEqual(ctx.flow, ctx.base, m.slot)) {
+        differ = true;
+        set(mask, m.slot, bits);
+      }
+      const full = m.writable ?? (m.slot.len === 4 ? 0xffffffff : (1 << (8 * m.slot.len)) - 1);
+      if ((get(mask, m.slot) >>> 0) !== (full >>> 0)) exact = false;
+    } else {
+      if (!slotEqual(ctx.flow, ctx.base, m.slot)) {
+        differ = true;
+        mask.set(bytes(ctx.wc, m.slot), m.slot.offset);
+      }
+      if (!bytes(mask, m.slot).every((x) => x === 0xff)) exact = false;
+    }
+  }
+  if (!differ) return;
+  if (exact) ctx.res.actions.push({ type: 'set', key: build(ctx.flow) });
+  else ctx.res.actions.push({ type: 'set_masked', key: build(ctx.flow), mask: build(mask) });
+  for (const m of members) ctx.base.set(bytes(ctx.flow, m.slot), m.slot.offset);
+}
+
+const ETH_MEMBERS: Member[] = [{ slot: S.dl_src }, { slot: S.dl_dst }];
+const IPV4_MEMBERS: Member[] = [{ slot: S.nw_src }, { slot: S.nw_dst }, { slot: S.nw_tos }, { slot: S.nw_ttl }];
+const IPV6_MEMBERS: Member[] = [
+  { slot: S.ipv6_src }, { slot: S.ipv6_dst }, { slot: S.ipv6_label, writable: 0xfffff }, { slot: S.nw_tos }, { slot: S.nw_ttl },
+];
+const TP_MEMBERS: Member[] = [{ slot: S.tp_src }, { slot: S.tp_dst }];
+
+function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
+  return formatIpv6(Buffer.from(bytes(b, slot)));
+}
+
+function commitOdpActions(ctx: Ctx): void {
+  const { flow, base } = ctx;
+  if (get(flow, S.packet_type) === PT_ETH && get(base, S.packet_type) === PT_ETH) {
+    commitStruct(ctx, ETH_MEMBERS, true, (b) => ({ ethernet: { src: getMac(b, S.dl_src), dst: getMac(b, S.dl_dst) } }));
+  }
+  const proto = get(flow, S.nw_proto);
+  const baseType = get(base, S.dl_type);
+  if (proto && baseType === ETH_TYPE_IP) {
+    // nw_proto and frag are part of the struct but never writable, so the mask is never exact.
+    commitStruct(ctx, IPV4_MEMBERS, false, (b) => ({
+      ipv4: { src: getIpv4(b, S.nw_src), dst: getIpv4(b, S.nw_dst), proto: 0, tos: get(b, S.nw_tos), ttl: get(b, S.nw_ttl), frag: 0 },
+    }));
+  } else if (proto && baseType === ETH_TYPE_IPV6) {
+    commitStruct(ctx, IPV6_MEMBERS, false, (b) => ({
+      ipv6: {
+        src: ipv6Text(b, S.ipv6_src), dst: ipv6Text(b, S.ipv6_dst), label: get(b, S.ipv6_label) & 0xfffff, proto: 0,
+        tclass: get(b, S.nw_tos), hlimit: get(b, S.nw_ttl), frag: 0,
+      },
+    }));
+  }
+  if (proto && (baseType === ETH_TYPE_IP || baseType === ETH_TYPE_IPV6)) {
+    const tp = (b: Uint8Array) => ({ src: get(b, S.tp_src), dst: get(b, S.tp_dst) });
+    if (proto === IPPROTO_TCP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ tcp: tp(b) }));
+    else if (proto === IPPROTO_UDP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ udp: tp(b) }));
+    else if (proto === IPPROTO_SCTP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ sctp: tp(b) }));
+  }
+  commitVlan(ctx);
+  commitStruct(ctx, [{ slot: S.skb_priority }], true, (b) => ({ priority: get(b, S.skb_priority) }));
+  commitStruct(ctx, [{ slot: S.pkt_mark }], true, (b) => ({ skbMark: get(b, S.pkt_mark) }));
+}
+
+/** The VLAN headers of the flow (or base), outermost first, as far as their CFI bits say. */
+function vlanStack(tci: number, tpid: number, inner: VlanHdr | undefined): VlanHdr[] {
+  if (!(tci & VLAN_CFI)) return [];
+  const out = [{ tpid, tci }];
+  if (inner && inner.tci & VLAN_CFI) out.push(inner);
+  return out;
+}
+
+/** OVS `commit_vlan_action()`: pop the base's headers that differ, push the flow's. */
+function commitVlan(ctx: Ctx): void {
+  const fv = vlanStack(get(ctx.flow, S.vlan_tci), ctx.flowTpid, ctx.flowInner);
+  const bv = vlanStack(get(ctx.base, S.vlan_tci), ctx.baseTpid, ctx.baseInner);
+  let bn = bv.length - 1;
+  let fn = fv.length - 1;
+  while (bn >= 0 && fn >= 0 && bv[bn].tpid === fv[fn].tpid && bv[bn].tci === fv[fn].tci) {
+    bn--;
+    fn--;
+  }
+  for (; bn >= 0; bn--) {
+    ctx.res.actions.push({ type: 'pop_vlan' });
+    if (bn === 0) wcExact(ctx.wc, S.vlan_tci);
+  }
+  for (; fn >= 0; fn--) ctx.res.actions.push({ type: 'push_vlan', tpid: fv[fn].tpid || ETH_TYPE_VLAN_8021Q, tci: fv[fn].tci });
+  set(ctx.base, S.vlan_tci, get(ctx.flow, S.vlan_tci));
+  ctx.baseTpid = ctx.flowTpid;
+  ctx.baseInner = ctx.flowInner && { ...ctx.flowInner };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** OVS `compose_output_action()`: commit the header changes, then output to `ofport`. */
+function composeOutput(ctx: Ctx, ofport: number): void {
+  const port = ctx.br.ports.get(ofport);
+  if (!port) {
+    ctx.res.trace.push(`output to nonexistent port ${ofport}: skipped`);
+    return;
+  }
+  if ((port.config ?? 0) & OFPUTIL_PC_NO_FWD) {
+    ctx.res.trace.push(`port ${ofport} has OFPPC_NO_FWD: skipped`);
+    return;
+  }
+  commitOdpActions(ctx);
+  ctx.res.actions.push({ type: 'output', port: port.odpPort });
+}
+
+/** Ports in datapath port order: the order the bridge floods in. */
+function floodOrder(br: XlateBridge): XlatePort[] {
+  return [...br.ports.values()].sort((a, b) => a.odpPort - b.odpPort);
+}
+
+/** OVS `flood_packets()`: FLOOD (ports without NO_FLOOD) or ALL, never the input port. */
+function flood(ctx: Ctx, all: boolean): void {
+  const inPort = ctx.inPort;
+  for (const p of floodOrder(ctx.br)) {
+    if (p.ofport === inPort) continue;
+    if (all || !((p.config ?? 0) & OFPUTIL_PC_NO_FLOOD)) composeOutput(ctx, p.ofport);
+  }
+}
+
+/** OVS `xlate_output_action()`. */
+function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
+  switch (port) {
+    case OFPP_IN_PORT:
+      composeOutput(ctx, ctx.inPort);
+      return;
+    case OFPP_TABLE:
+      xlateTable(ctx, ctx.inPort, 0, true, true);
+      return;
+    case OFPP_NORMAL:
+      xlateNormal(ctx);
+      return;
+    case OFPP_FLOOD:
+      flood(ctx, false);
+      return;
+    case OFPP_ALL:
+      flood(ctx, true);
+      return;
+    case OFPP_CONTROLLER:
+      xlateController(ctx, maxLen, ctx.inPacketOut ? OFPR_PACKET_OUT : OFPR_ACTION, 0);
+      return;
+    case OFPP_NONE:
+      return;
+    default:
+      if (port !== ctx.inPort) composeOutput(ctx, port);
+      else ctx.res.trace.push('skipping output to input port');
+  }
+}
+
+/**
+ * OVS `xlate_controller_action()`: commit, then record a packet-in with the packet as the
+ * datapath has it now. A controller action of a table-miss rule (priority 0, matching
+ * everything) is an explicit miss.
+ */
+function xlateController(ctx: Ctx, maxLen: number, reason: number, controllerId: number,
+  userdata?: Buffer, pause?: boolean): void {
+  commitOdpActions(ctx);
+  if (reason === OFPR_ACTION && ctx.rule && isTableMissRule(ctx.rule)) reason = OFPR_EXPLICIT_MISS;
+  let packet: Buffer | undefined;
+  if (ctx.packetNow) {
+    ctx.packetNow = odpExecuteActions(ctx.packetNow, ctx.res.actions.slice(ctx.packetAt));
+    ctx.packetAt = ctx.res.actions.length;
+    packet = ctx.packetNow;
+  }
+  const pin: XlatePacketIn = {
+    totalLen: packet?.length ?? 0,
+    inPort: ctx.inPort,
+    reason,
+    tableId: ctx.tableId,
+    cookie: ctx.ruleCookie,
+    flow: Buffer.from(ctx.flow),
+    maxLen,
+    controllerId,
+  };
+  if (packet) pin.packet = packet;
+  if (ctx.rule) pin.ruleId = ctx.rule.id;
+  if (userdata?.length) pin.userdata = userdata;
+  if (pause) pin.pause = true;
+  ctx.res.packetIns.push(pin);
+  ctx.res.slow = true;
+  ctx.res.trace.push(`sending to controller ${controllerId} (reason ${reason}, max_len ${maxLen})`);
+}
+
+/** OVS `rule_is_table_miss()`: priority 0 and a match on nothing. */
+function isTableMissRule(r: XlateRule): boolean {
+  return r.priority === 0 && r.match.wc.every((b) => b === 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+/**
+ * OVS `rule_dpif_lookup_from_table()`: looks `flow` up from table `tableId` on, as if it came in
+ * on `inPort`, following the tables' miss configuration; on a miss, the miss rule (packet-in) or
+ * a drop. Sets `ctx.tableId` to the table where the search ended.
+ */
+function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
+  const { flow, wc, br } = ctx;
+  const oldTpSrc = get(flow, S.tp_src);
+  const oldTpDst = get(flow, S.tp_dst);
+  const oldInPort = get(flow, S.in_port);
+  if (get(flow, S.nw_frag) & FLOW_NW_FRAG_ANY && br.fragHandling !== OFPC_FRAG_NX_MATCH) {
+    if (br.fragHandling !== OFPC_FRAG_NORMAL) return { internal: 'drop' };
+    set(flow, S.tp_src, 0);
+    set(flow, S.tp_dst, 0);
+  }
+  set(flow, S.in_port, inPort);
+  let miss: TableMiss = 'continue';
+  let found: XlateRule | undefined;
+  for (let id = tableId; id < N_TABLES; id++) {
+    if (id === TBL_INTERNAL) continue;
+    ctx.tableId = id;
+    found = br.tables.lookup(id, flow, wc);
+    if (found) break;
+    if (honorMiss) {
+      miss = br.tableMiss(id);
+      if (miss === 'continue') continue;
+    }
+    break;
+  }
+  set(flow, S.tp_src, oldTpSrc);
+  set(flow, S.tp_dst, oldTpDst);
+  set(flow, S.in_port, oldInPort);
+  if (found) return { rule: found };
+  if (mayPacketIn) {
+    if (miss === 'continue' || miss === 'controller') {
+      const port = br.ports.get(oldInPort);
+      if (port && !((port.config ?? 0) & OFPUTIL_PC_NO_PACKET_IN)) return { internal: 'miss' };
+    } else if (miss === 'default' && br.packetInOnMiss) {
+      return { internal: 'miss' };
+    }
+  }
+  return { internal: 'drop' };
+}
+
+/** Runs the actions of what a lookup found (OVS `xlate_recursively()` and the miss rules). */
+function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
+  const oldRule = ctx.rule;
+  const oldCookie = ctx.ruleCookie;
+  ctx.resubmits++;
+  if (deepens) ctx.depth++;
+  if ('rule' in found) {
+    ctx.rule = found.rule;
+    ctx.ruleCookie = found.rule.cookie;
+    ctx.res.rules.push(found.rule.id);
+    ctx.res.trace.push(`table ${ctx.tableId}: rule ${found.rule.id} (priority ${found.rule.priority})`);
+    doXlateActions(ctx, found.rule.ofpacts);
+  } else {
+    ctx.rule = undefined;
+    ctx.ruleCookie = 0n;
+    ctx.res.trace.push(`table ${ctx.tableId}: no match, ${found.internal === 'miss' ? 'to the controller' : 'drop'}`);
+    if (found.internal === 'miss') xlateController(ctx, UINT16_MAX, OFPR_IMPLICIT_MISS, 0);
+  }
+  if (deepens) ctx.depth--;
+  ctx.rule = oldRule;
+  ctx.ruleCookie = oldCookie;
+}
+
+/** OVS `xlate_resubmit_resource_check()`. */
+function resourceCheck(ctx: Ctx): boolean {
+  if (ctx.depth >= MAX_DEPTH) ctx.error = `over max translation depth ${MAX_DEPTH}`;
+  else if (ctx.resubmits >= MAX_RESUBMITS) ctx.error = `over ${MAX_RESUBMITS} resubmit actions`;
+  else return true;
+  return false;
+}
+
+/** OVS `xlate_table_action()`: resubmit, goto_table, output:TABLE. */
+function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketIn: boolean, honorMiss: boolean): void {
+  if (!resourceCheck(ctx)) return;
+  const oldTable = ctx.tableId;
+  const found = lookupFromTable(ctx, tableId, inPort, mayPacketIn, honorMiss);
+  xlateFound(ctx, found, tableId <= oldTable);
+  ctx.tableId = oldTable;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NORMAL
 
 /** `eth_addr_is_reserved`: 01:80:c2:00:00:0x, the IEEE 802.1D reserved group addresses. */
 function macIsReserved(mac: string): boolean {
@@ -71,92 +662,422 @@ function macIsReserved(mac: string): boolean {
 }
 
 /**
- * Translates `input.flow` through the bridge that owns its input port.
- * A packet from a port no bridge owns is dropped (with `in_port` in the mask, so the drop
- * megaflow covers only that port).
- *
- * @param ofproto the worker's replica of every bridge
- * @returns datapath actions, consulted fields, and MAC learning side effects
+ * Whether the frame is a gratuitous ARP (a broadcast ARP reply, or a broadcast request whose
+ * sender and target addresses are equal), consulting exactly the fields OVS's NORMAL looks at:
+ * the opcode of any broadcast ARP, and the addresses of a request. OVS uses the answer to protect
+ * MAC entries on bonds; there are no bonds here, but the megaflow covers the same fields.
  */
-export function xlate(ofproto: OfprotoReplica, input: XlateInput): XlateResult {
-  const { flow } = input;
-  const res: XlateResult = {
-    actions: [],
-    wc: { recircId: 0xffffffff, inPort: 0xffffffff, dlType: 0xffff },
-    learned: [],
-    trace: [],
-  };
-  if (isIpAny(flow)) res.wc.nwFrag = 0xff;
-  const owner = ofproto.portOfOdp(flow.odpInPort);
-  if (!owner) {
-    res.trace.push(`odp port ${flow.odpInPort} belongs to no bridge: drop`);
-    return res;
-  }
-  res.bridge = owner.bridge.config.name;
-  const rule = owner.bridge.config.table0[0];
-  if (!rule) {
-    res.trace.push('no matching rule in table 0: drop');
-    return res;
-  }
-  for (const act of rule.actions) xlateAction(owner.bridge, act, input, res);
-  return res;
+function isGratuitousArp(ctx: Ctx): boolean {
+  const { flow, wc } = ctx;
+  if (get(flow, S.dl_type) !== ETH_TYPE_ARP || getMac(flow, S.dl_dst) !== 'ff:ff:ff:ff:ff:ff') return false;
+  wcExact(wc, S.nw_proto);
+  const op = get(flow, S.nw_proto);
+  if (op === ARP_OP_REPLY) return true;
+  if (op !== ARP_OP_REQUEST) return false;
+  wcExact(wc, S.nw_src);
+  wcExact(wc, S.nw_dst);
+  return slotBytesEqual(flow, S.nw_src, S.nw_dst);
 }
 
-function xlateAction(br: BridgeReplica, act: OfAction, input: XlateInput, res: XlateResult): void {
-  switch (act.type) {
-    case 'normal':
-      xlateNormal(br, input, res);
-      return;
-    case 'drop':
-      return;
-  }
-}
-
-function outputTo(br: BridgeReplica, ofport: number, res: XlateResult): void {
-  const p = br.byOfport.get(ofport);
-  if (p) res.actions.push({ type: 'output', port: p.odpPort });
+function slotBytesEqual(flow: Uint8Array, a: typeof S.nw_src, b: typeof S.nw_dst): boolean {
+  return Buffer.compare(bytes(flow, a), bytes(flow, b)) === 0;
 }
 
 /**
  * NORMAL: as OVS's `xlate_normal()` for a bridge whose ports are all VLAN trunks (no `tag`,
- * `trunks` or `vlan_mode` yet): frames keep their tags; learning and lookup are per VLAN.
+ * `trunks` or `vlan_mode` yet): frames keep their tags; learning and lookup are per VLAN. A
+ * packet from the controller (in_port CONTROLLER or NONE) is flooded without learning.
  */
-function xlateNormal(br: BridgeReplica, input: XlateInput, res: XlateResult): void {
-  const { flow, nowMs } = input;
-  const wc = res.wc;
-  wc.dlSrc = MAC_EXACT;
-  wc.dlDst = MAC_EXACT;
-  wc.vlanTci = VLAN_VID_MASK;
-  const vlan = flow.vlanTci & VLAN_VID_MASK;
-
-  if (macIsReserved(flow.dlDst)) {
-    res.trace.push(`dl_dst ${flow.dlDst} is an IEEE reserved group address: drop`);
+function xlateNormal(ctx: Ctx): void {
+  const { flow, wc, br, res } = ctx;
+  wcExact(wc, S.dl_src);
+  wcExact(wc, S.dl_dst);
+  wcOr(wc, S.vlan_tci, VLAN_VID_MASK | VLAN_CFI);
+  const inPort = ctx.inPort;
+  const fromController = inPort === OFPP_CONTROLLER || inPort === OFPP_NONE;
+  if (!fromController && !br.ports.has(inPort)) {
+    res.trace.push('NORMAL: no input bundle, dropping');
     return;
   }
-
-  isGratuitousArp(flow, wc);
-  if (input.mayLearn && !macIsMulticast(flow.dlSrc)) {
-    const changed = br.ml.learn(vlan, flow.dlSrc, flow.inPort, nowMs);
-    res.learned.push({ bridge: br.config.name, vlan, mac: flow.dlSrc, ofport: flow.inPort, usedMs: nowMs, changed });
-    if (changed) res.trace.push(`learned that ${flow.dlSrc} is on port ${flow.inPort} in VLAN ${vlan}`);
+  const tci = get(flow, S.vlan_tci);
+  if (ethTypeVlan(get(flow, S.dl_type)) && !(tci & VLAN_CFI)) {
+    res.trace.push('NORMAL: partial VLAN tag, dropping');
+    return;
   }
-
-  if (!macIsMulticast(flow.dlDst)) {
-    const port = br.ml.lookup(vlan, flow.dlDst, nowMs);
-    if (port !== undefined && br.byOfport.has(port)) {
-      if (port === flow.inPort) {
-        res.trace.push(`learned port ${port} is the input port: drop`);
+  const vlan = tci & VLAN_VID_MASK;
+  const dlDst = getMac(flow, S.dl_dst);
+  const dlSrc = getMac(flow, S.dl_src);
+  if (macIsReserved(dlDst)) {
+    res.trace.push(`NORMAL: dl_dst ${dlDst} is an IEEE reserved group address: drop`);
+    return;
+  }
+  isGratuitousArp(ctx);
+  if (ctx.input.mayLearn && !fromController && !macIsMulticast(dlSrc)) {
+    const nowMs = ctx.input.nowMs;
+    const changed = br.ml.learn(vlan, dlSrc, inPort, nowMs);
+    res.learned.push({ bridge: br.name, vlan, mac: dlSrc, ofport: inPort, usedMs: nowMs, changed });
+    if (changed) res.trace.push(`NORMAL: learned that ${dlSrc} is on port ${inPort} in VLAN ${vlan}`);
+  }
+  if (!macIsMulticast(dlDst)) {
+    const port = br.ml.lookup(vlan, dlDst, ctx.input.nowMs);
+    if (port !== undefined && br.ports.has(port)) {
+      if (port === inPort) {
+        res.trace.push(`NORMAL: learned port ${port} is the input port: drop`);
         return;
       }
-      res.trace.push(`forwarding to learned port ${port}`);
-      outputTo(br, port, res);
+      res.trace.push(`NORMAL: forwarding to learned port ${port}`);
+      composeOutput(ctx, port);
       return;
     }
-    res.trace.push(`no learned MAC for destination ${flow.dlDst}, flooding`);
+    res.trace.push(`NORMAL: no learned MAC for destination ${dlDst}, flooding`);
   } else {
-    res.trace.push(`multicast/broadcast destination ${flow.dlDst}, flooding`);
+    res.trace.push(`NORMAL: multicast/broadcast destination ${dlDst}, flooding`);
   }
-  // Flood in the order ports joined the datapath (odp port order), as OVS walks its bundles.
-  const ports = [...br.byOfport.values()].sort((a, b) => a.odpPort - b.odpPort);
-  for (const p of ports) if (p.ofport !== flow.inPort) res.actions.push({ type: 'output', port: p.odpPort });
+  for (const p of floodOrder(br)) if (p.ofport !== inPort) composeOutput(ctx, p.ofport);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+/** OVS `mf_subfield_copy()` for move: both fields' prerequisites, their bits un-wildcarded. */
+function xlateRegMove(ctx: Ctx, a: OfpactOf<'reg_move'>): void {
+  const src = mfFieldByName(a.src.field);
+  const dst = mfFieldByName(a.dst.field);
+  if (!src || !dst || !WRITABLE.has(dst.name)) {
+    ctx.res.unsupported.push(`move to ${a.dst.field}`);
+    return;
+  }
+  if (!prereqsOk(ctx, dst) || !prereqsOk(ctx, src)) return;
+  for (const [f, sf] of [[src, a.src], [dst, a.dst]] as Array<[MfField, MfSubfield]>) {
+    const m = Buffer.alloc(f.nBytes);
+    bitwiseOne(m, sf.ofs, sf.nBits);
+    maskFieldMasked(ctx, f, m);
+  }
+  const srcValue = mfGetValue(src, ctx.flow);
+  const dstValue = mfGetValue(dst, ctx.flow);
+  bitwiseCopy(srcValue, a.src.ofs, dstValue, a.dst.ofs, a.src.nBits);
+  mfSetValue(dst, ctx.flow, dstValue);
+  trackVlanWrite(ctx, dst);
+}
+
+/** A write into the VLAN fields of an untagged flow tags it with the default TPID. */
+function trackVlanWrite(ctx: Ctx, f: MfField): void {
+  if (f.storage.offset === S.vlan_tci.offset && get(ctx.flow, S.vlan_tci) & VLAN_CFI && !ctx.flowTpid) {
+    ctx.flowTpid = ETH_TYPE_VLAN_8021Q;
+  }
+}
+
+function xlateSetField(ctx: Ctx, a: OfpactOf<'set_field'>): void {
+  const f = mfFieldByName(a.field);
+  if (!f || !WRITABLE.has(f.name)) {
+    ctx.res.unsupported.push(`set_field ${a.field}`);
+    return;
+  }
+  if (!prereqsOk(ctx, f)) {
+    ctx.res.trace.push(`unmet prerequisites for ${f.name}, set_field ignored`);
+    return;
+  }
+  if (isIpAny(ctx.flow) && L3_FIELDS.has(f.name)) wcExact(ctx.wc, S.nw_proto);
+  maskFieldMasked(ctx, f, a.mask);
+  setFlowValueMasked(ctx.flow, f, a.value, a.mask);
+  trackVlanWrite(ctx, f);
+}
+
+/** `flow_pop_vlan()`. */
+function popVlan(ctx: Ctx): void {
+  const tci = get(ctx.flow, S.vlan_tci);
+  if (!(tci & VLAN_CFI)) return;
+  const inner = ctx.flowInner;
+  if (inner && inner.tci & VLAN_CFI) {
+    set(ctx.flow, S.vlan_tci, inner.tci);
+    ctx.flowTpid = inner.tpid;
+  } else {
+    set(ctx.flow, S.vlan_tci, 0);
+    ctx.flowTpid = 0;
+  }
+  ctx.flowInner = undefined;
+}
+
+/** `flow_push_vlan_uninit()` then the new header's TPID and a bare tag-present TCI. */
+function pushVlan(ctx: Ctx, tpid: number): void {
+  const tci = get(ctx.flow, S.vlan_tci);
+  if (tci & VLAN_CFI) wcExact(ctx.wc, S.vlan_tci);
+  ctx.flowInner = tci & VLAN_CFI ? { tpid: ctx.flowTpid, tci } : undefined;
+  set(ctx.flow, S.vlan_tci, VLAN_CFI);
+  ctx.flowTpid = tpid;
+}
+
+/** mod_vlan_vid / mod_vlan_pcp (OVS `OFPACT_SET_VLAN_VID` / `_PCP`). */
+function setVlanBits(ctx: Ctx, bits: number, value: number, pushIfNeeded: boolean): void {
+  wcOr(ctx.wc, S.vlan_tci, bits | VLAN_CFI);
+  const tci = get(ctx.flow, S.vlan_tci);
+  if (!(tci & VLAN_CFI) && !pushIfNeeded) return;
+  if (!ctx.flowTpid) ctx.flowTpid = ETH_TYPE_VLAN_8021Q;
+  set(ctx.flow, S.vlan_tci, (tci & ~bits) | value | VLAN_CFI);
+}
+
+/** OVS `compose_dec_ttl()`: true when the TTL expired (the action list stops). */
+function decTtl(ctx: Ctx, cntIds: readonly number[]): boolean {
+  wcExact(ctx.wc, S.nw_ttl);
+  wcExact(ctx.wc, S.nw_proto);
+  if (!isIpAny(ctx.flow)) return false;
+  const ttl = get(ctx.flow, S.nw_ttl);
+  if (ttl > 1) {
+    set(ctx.flow, S.nw_ttl, ttl - 1);
+    return false;
+  }
+  for (const id of cntIds) xlateController(ctx, UINT16_MAX, OFPR_INVALID_TTL, id);
+  ctx.res.trace.push(`IPv${get(ctx.flow, S.dl_type) === ETH_TYPE_IP ? 4 : 6} decrement TTL exception`);
+  return true;
+}
+
+/** Sets an IP field of an IP packet, un-wildcarding it and nw_proto (the mod_nw_* actions). */
+function setIpField(ctx: Ctx, slot: typeof S.nw_tos, bits: number, value: number, ipv4Only: boolean): void {
+  if (ipv4Only ? get(ctx.flow, S.dl_type) !== ETH_TYPE_IP : !isIpAny(ctx.flow)) return;
+  wcExact(ctx.wc, S.nw_proto);
+  wcOr(ctx.wc, slot, bits);
+  set(ctx.flow, slot, ((get(ctx.flow, slot) & ~bits) | (value & bits)) >>> 0);
+}
+
+/** OVS `do_xlate_actions()`. */
+function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
+  const { flow, wc } = ctx;
+  for (const a of ofpacts) {
+    if (ctx.error || ctx.exit) break;
+    switch (a.type) {
+      case 'output':
+        xlateOutput(ctx, a.port, a.maxLen);
+        break;
+      case 'controller':
+        xlateController(ctx, a.maxLen, a.reason, a.controllerId, a.userdata, a.pause);
+        if (a.pause) ctx.exit = true;
+        break;
+      case 'set_vlan_vid':
+        setVlanBits(ctx, VLAN_VID_MASK, a.vlanVid & VLAN_VID_MASK, a.pushVlanIfNeeded);
+        break;
+      case 'set_vlan_pcp':
+        setVlanBits(ctx, VLAN_PCP_MASK, (a.vlanPcp << VLAN_PCP_SHIFT) & VLAN_PCP_MASK, a.pushVlanIfNeeded);
+        break;
+      case 'strip_vlan':
+        popVlan(ctx);
+        break;
+      case 'push_vlan':
+        pushVlan(ctx, a.ethertype);
+        break;
+      case 'set_eth_src':
+        wcExact(wc, S.dl_src);
+        flow.set(a.mac, S.dl_src.offset);
+        break;
+      case 'set_eth_dst':
+        wcExact(wc, S.dl_dst);
+        flow.set(a.mac, S.dl_dst.offset);
+        break;
+      case 'set_ipv4_src':
+        setIpField(ctx, S.nw_src, 0xffffffff, a.ipv4, true);
+        break;
+      case 'set_ipv4_dst':
+        setIpField(ctx, S.nw_dst, 0xffffffff, a.ipv4, true);
+        break;
+      case 'set_ip_dscp':
+        setIpField(ctx, S.nw_tos, 0xfc, a.dscp, false);
+        break;
+      case 'set_ip_ecn':
+        setIpField(ctx, S.nw_tos, 0x03, a.ecn, false);
+        break;
+      case 'set_ip_ttl':
+        setIpField(ctx, S.nw_ttl, 0xff, a.ttl, false);
+        break;
+      case 'set_l4_src_port':
+      case 'set_l4_dst_port':
+        if (isIpAny(flow) && !(get(flow, S.nw_frag) & FLOW_NW_FRAG_LATER)) {
+          const slot = a.type === 'set_l4_src_port' ? S.tp_src : S.tp_dst;
+          wcExact(wc, S.nw_proto);
+          wcExact(wc, slot);
+          set(flow, slot, a.port);
+        }
+        break;
+      case 'resubmit': {
+        // A resubmit from an ordinary rule never sends table misses to the controller.
+        const inPort = a.inPort === OFPP_IN_PORT ? ctx.inPort : a.inPort;
+        xlateTable(ctx, inPort, a.tableId === 255 ? ctx.tableId : a.tableId, false, false);
+        break;
+      }
+      case 'goto_table':
+        xlateTable(ctx, ctx.inPort, a.tableId, true, true);
+        break;
+      case 'reg_move':
+        xlateRegMove(ctx, a);
+        break;
+      case 'set_field':
+        xlateSetField(ctx, a);
+        break;
+      case 'dec_ttl':
+        if (decTtl(ctx, a.cntIds)) return;
+        break;
+      case 'note':
+        break;
+      case 'exit':
+        ctx.exit = true;
+        break;
+      case 'write_metadata': {
+        const md = Buffer.from(bytes(flow, S.metadata)).readBigUInt64BE(0);
+        const v = (md & ~a.mask) | (a.metadata & a.mask);
+        flow.writeBigUInt64BE(v & 0xffffffffffffffffn, S.metadata.offset);
+        break;
+      }
+      default:
+        ctx.res.unsupported.push(a.type);
+        ctx.res.trace.push(`action ${a.type} is not supported yet: skipped`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The translation
+
+/** OVS `xlate_wc_init()`: the fields every translation consults. */
+function wcInit(ctx: Ctx): void {
+  const { flow, wc } = ctx;
+  wcExact(wc, S.packet_type);
+  wcExact(wc, S.in_port);
+  wcExact(wc, S.dl_type);
+  if (isIpAny(flow)) wcOr(wc, S.nw_frag, FLOW_NW_FRAG_MASK);
+  wcExact(wc, S.recirc_id);
+}
+
+/**
+ * OVS `xlate_wc_finish()`: drop what the datapath cannot or need not match: metadata and
+ * registers, header bits of headers the packet does not have, ICMP type/code bits above 8,
+ * ports of later fragments; match the tag-present bit whenever the TCI is matched.
+ */
+function wcFinish(ctx: Ctx): void {
+  const { wc } = ctx;
+  const orig = ctx.input.flow;
+  wc.fill(0, S.metadata.offset, S.metadata.offset + S.metadata.len);
+  for (let i = 0; i < 16; i++) wc.fill(0, S[`reg${i}`].offset, S[`reg${i}`].offset + 4);
+  wc.fill(0, S.actset_output.offset, S.actset_output.offset + S.actset_output.len);
+  wc.fill(0, S.conj_id.offset, S.conj_id.offset + S.conj_id.len);
+  if (get(orig, S.packet_type) !== PT_ETH) {
+    wc.fill(0, S.dl_src.offset, S.dl_src.offset + 6);
+    wc.fill(0, S.dl_dst.offset, S.dl_dst.offset + 6);
+  }
+  const type = get(orig, S.dl_type);
+  const proto = get(orig, S.nw_proto);
+  if ((type === ETH_TYPE_IP && proto === IPPROTO_ICMP) || (type === ETH_TYPE_IPV6 && proto === IPPROTO_ICMPV6)) {
+    set(wc, S.tp_src, get(wc, S.tp_src) & 0xff);
+    set(wc, S.tp_dst, get(wc, S.tp_dst) & 0xff);
+  }
+  if (get(wc, S.vlan_tci)) wcOr(wc, S.vlan_tci, VLAN_CFI);
+  if (get(orig, S.nw_frag) & FLOW_NW_FRAG_LATER) {
+    set(wc, S.tp_src, 0);
+    set(wc, S.tp_dst, 0);
+  }
+  if (!ethTypeMpls(type)) set(wc, S.mpls_lse, 0);
+  if (!(get(orig, S.vlan_tci) & VLAN_CFI)) set(wc, S.vlan_tci, 0);
+  const tunnel = !isZero(orig, S.tun_dst) || !isZero(orig, S.tun_src) || !isZero(orig, S.tun_ipv6_dst)
+    || !isZero(orig, S.tun_ipv6_src);
+  if (!tunnel) wc.fill(0, S.tun_id.offset, S.tun_gtpu_msgtype.offset + S.tun_gtpu_msgtype.len);
+}
+
+/**
+ * Translates a packet's flow through bridge `br`: from table 0 or, for a PACKET_OUT, through
+ * `input.ofpacts`.
+ *
+ * @returns datapath actions, the megaflow wildcards, the rules met, packet-ins, MAC learning
+ *   side effects; on a translation error (recursion too deep) the actions are empty
+ */
+export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
+  const ctx = new Ctx(br, input, input.ofpacts !== undefined);
+  wcInit(ctx);
+  const inPort = br.ports.get(ctx.inPort);
+  if (inPort && (inPort.config ?? 0) & OFPUTIL_PC_NO_RECV) {
+    ctx.res.trace.push(`port ${inPort.ofport} has OFPPC_NO_RECV: drop`);
+  } else if (input.ofpacts) {
+    doXlateActions(ctx, input.ofpacts);
+  } else {
+    const found = lookupFromTable(ctx, 0, ctx.inPort, true, true);
+    xlateFound(ctx, found, false);
+  }
+  wcFinish(ctx);
+  if (ctx.error) {
+    // As OVS: a failed translation installs a drop flow and sends nothing to the controller.
+    ctx.res.trace.push(`translation failed: ${ctx.error}`);
+    ctx.res.actions = [];
+    ctx.res.packetIns = [];
+    ctx.res.slow = false;
+  }
+  return ctx.res;
+}
+
+/** A bridge the worker knows and the port a datapath port number belongs to. */
+export interface XlateOwner {
+  bridge: XlateBridge;
+  port: XlatePort;
+}
+
+/**
+ * Translates a datapath packet: finds the bridge that owns the datapath input port and runs
+ * {@link xlateBridge}. A packet from a port no bridge owns is dropped, with `in_port` in the
+ * mask so the drop megaflow covers only that port.
+ *
+ * @param portOfOdp the bridge and port of a datapath port number
+ * @param odpInPort the datapath input port of the packet
+ */
+export function xlate(portOfOdp: (odpPort: number) => XlateOwner | undefined, odpInPort: number, input: XlateInput): XlateResult {
+  const owner = odpInPort === ODPP_NONE ? undefined : portOfOdp(odpInPort);
+  if (owner) return xlateBridge(owner.bridge, input);
+  const wc = newFlow();
+  wcExact(wc, S.packet_type);
+  wcExact(wc, S.in_port);
+  wcExact(wc, S.dl_type);
+  wcExact(wc, S.recirc_id);
+  if (isIpAny(input.flow)) wcOr(wc, S.nw_frag, FLOW_NW_FRAG_MASK);
+  return {
+    actions: [], wc, learned: [], rules: [], packetIns: [], slow: false, unsupported: [],
+    trace: [`odp port ${odpInPort} belongs to no bridge: drop`],
+  };
+}
+
+/** What {@link xlatePacketOut} gives the main thread. */
+export interface PacketOutResult {
+  /** encoded `OVS_PACKET_ATTR_ACTIONS` payload (src/genl/actions.ts) */
+  odpActions: Buffer;
+  /** encoded `OVS_PACKET_ATTR_KEY` payload for `OVS_PACKET_CMD_EXECUTE` */
+  odpKey: Buffer;
+  /** the packets the actions send to the controller (reason OFPR_PACKET_OUT for output:CONTROLLER) */
+  packetIns: XlatePacketIn[];
+  /** MAC entries NORMAL learned (packet-outs learn, as in OVS) */
+  learned: XlateResult['learned'];
+  /** ofpacts skipped as unsupported */
+  unsupported: string[];
+  trace: string[];
+}
+
+/**
+ * PACKET_OUT (OVS `ofproto_dpif_execute_actions()` via `xlate_actions()` with `ofpacts`):
+ * translates `ofpacts` for the packet whose headers are `flow` in bridge `br`, on the main thread.
+ *
+ * @param br the bridge: its tables (`FlowTables` fits {@link XlateTables}), ports by ofport,
+ *   MAC table view (`new MacLearning(udpif.macTable, bridgeId, agingMs)`), miss and frag settings
+ * @param flow the packet's flow bytes, from `flowExtract(packet, inPort)` (in_port = the
+ *   packet-out's in_port, OFPP_CONTROLLER or OFPP_NONE allowed)
+ * @param packet the packet bytes (for packet-ins)
+ * @param ofpacts the packet-out's actions
+ * @param nowMs CLOCK_MONOTONIC ms (MAC aging)
+ * @returns the datapath actions and key to execute the packet with (execute only if the actions
+ *   are non-empty), and the packet-ins to send
+ * @throws RangeError from the key/action encoders on malformed values (none expected)
+ */
+export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array, ofpacts: readonly Ofpact[], nowMs: number): PacketOutResult {
+  const x = xlateBridge(br, { flow, nowMs, mayLearn: true, packet, ofpacts });
+  const inPort = br.ports.get(get(flow, S.in_port));
+  const key = odpKeyFromFlow({ flow, odpInPort: inPort ? inPort.odpPort : ODPP_NONE, vlanTpid: 0 });
+  return {
+    odpActions: encodeActions(x.actions),
+    odpKey: encodeFlowKey(key),
+    packetIns: x.packetIns,
+    learned: x.learned,
+    unsupported: x.unsupported,
+    trace: x.trace,
+  };
 }

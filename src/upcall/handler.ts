@@ -1,12 +1,16 @@
 /**
  * An upcall handler: a worker_thread that owns one native netlink socket registered with the
  * datapath (per CPU, or per vport on older kernels). For each batch of `OVS_PACKET_CMD_MISS`
- * upcalls it translates the packet's flow, installs the megaflow (`OVS_FLOW_CMD_NEW` with key,
- * mask, actions and UFID) and executes the packet (`OVS_PACKET_CMD_EXECUTE`), one batched send
- * per receive batch (OVS's `ofproto/ofproto-dpif-upcall.c` handler loop).
+ * upcalls it translates the packet's flow through its bridge's OpenFlow tables, installs the
+ * megaflow (`OVS_FLOW_CMD_NEW` with key, mask, actions and UFID) and executes the packet
+ * (`OVS_PACKET_CMD_EXECUTE`), one batched send per receive batch (OVS's
+ * `ofproto/ofproto-dpif-upcall.c` handler loop). A translation that sends the packet to the
+ * controller installs no megaflow: the packet is executed and the packet-in posted to the main
+ * thread. Each translated packet is credited to every rule its translation went through.
  *
- * Configuration snapshots from the main thread are applied between batches, so a translation
- * never sees half an update; the MAC table is shared by all threads (see mac-learning.ts).
+ * Configuration snapshots and flow table deltas from the main thread are applied between
+ * batches, so a translation never sees half an update; the MAC table is shared by all threads
+ * (see mac-learning.ts).
  */
 import { workerData } from 'node:worker_threads';
 import { NativeChannel } from '../dpif-netlink/channel';
@@ -17,14 +21,14 @@ import { decodePacketMessage } from '../genl/messages';
 import { encodeFlowKey, formatFlowKey, OdpFlowKey } from '../genl/flow-key';
 import { errnoName } from '../genl/netlink';
 import { OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
-import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/flow';
+import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/odp-flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
-import { RuleStats } from '../ofproto-dpif/rule-stats';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
-import { drainMessages, monotonicMs, post, workerLog, yieldToEventLoop } from './worker-util';
+import { RuleCredits } from './rule-credits';
+import { applyToReplica, drainMessages, monotonicMs, post, workerLog, yieldToEventLoop } from './worker-util';
 
 /** How many datagrams one receive takes at most (OVS: UPCALL_MAX_BATCH = 64). */
 const UPCALL_MAX_BATCH = 64;
@@ -42,7 +46,9 @@ class Handler {
   families: OvsFamilies;
   upcallsHandled = 0;
   readonly coverage: SharedCoverage;
-  readonly ruleStats: RuleStats;
+  readonly credits = new RuleCredits();
+  /** unsupported actions already reported, per bridge */
+  private readonly warned = new Set<string>();
 
   constructor(
     init: WorkerInit,
@@ -53,14 +59,13 @@ class Handler {
     this.dpIfindex = init.dpIfindex;
     this.families = init.families;
     this.coverage = new SharedCoverage(init.coverage);
-    this.ruleStats = new RuleStats(init.ruleStats);
     this.replica.apply(init.config);
   }
 
   applyControl(): void {
     for (const m of drainMessages()) {
-      if (m.type === 'config') this.replica.apply(m.config);
-      else if (m.type === 'exit') this.running = false;
+      if (m.type === 'exit') this.running = false;
+      else applyToReplica(this.replica, m);
     }
   }
 
@@ -69,6 +74,7 @@ class Handler {
     const kinds = new Map<number, { put: boolean; key: OdpFlowKey; mask?: OdpFlowKey }>();
     const putsThisBatch = new Set<string>();
     const nowMs = monotonicMs();
+    const wallMs = Date.now();
     for (const dgram of datagrams) {
       for (const m of splitMessages(dgram)) {
         if (m.type !== this.families.packet) continue;
@@ -83,24 +89,36 @@ class Handler {
         }
         if (!up.key || !up.keyRaw || !up.packet) continue;
         this.upcallsHandled++;
-        const flow = flowFromOdpKey(up.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
-        const x = xlate(this.replica, { flow, nowMs, mayLearn: true });
+        const odpFlow = flowFromOdpKey(up.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
+        const x = xlate((odp) => this.replica.portOfOdp(odp), odpFlow.odpInPort, {
+          flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn: true, packet: up.packet,
+        });
         this.coverage.add('xlate_actions');
         if (!x.bridge) {
           // Not cached: the port may be joining a bridge right now.
-          log.dbg(`upcall on odp port ${flow.odpInPort}, which no bridge owns yet: dropped`);
+          log.dbg(`upcall on odp port ${odpFlow.odpInPort}, which no bridge owns yet: dropped`);
           continue;
         }
-        this.ruleStats.credit(this.replica.bridges.get(x.bridge)!.config.id, 1n, BigInt(up.packet.length));
-        const mask = odpMaskFromWildcards(up.key, x.wc);
-        const maskRaw = encodeFlowKey(mask);
-        const ufid = megaflowUfid(up.keyRaw, maskRaw);
-        const ufidHex = ufid.toString('hex');
-        if (!putsThisBatch.has(ufidHex)) {
-          putsThisBatch.add(ufidHex);
-          const seq = this.txn.nextSeq();
-          kinds.set(seq, { put: true, key: up.key, mask });
-          requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, maskRaw, actions: x.actions, ufid })]);
+        this.credits.add(x.bridge, x.rules, 1n, BigInt(up.packet.length), wallMs);
+        for (const name of x.unsupported) {
+          if (this.warned.has(`${x.bridge} ${name}`)) continue;
+          this.warned.add(`${x.bridge} ${name}`);
+          log.warn(`${x.bridge}: action ${name} is not supported yet, skipped in translation`);
+        }
+        for (const pin of x.packetIns) {
+          post({ type: 'packet-in', bridge: x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
+        }
+        if (!x.slow) {
+          const mask = odpMaskFromWildcards(odpFlow, x.wc);
+          const maskRaw = encodeFlowKey(mask);
+          const ufid = megaflowUfid(up.keyRaw, maskRaw);
+          const ufidHex = ufid.toString('hex');
+          if (!putsThisBatch.has(ufidHex)) {
+            putsThisBatch.add(ufidHex);
+            const seq = this.txn.nextSeq();
+            kinds.set(seq, { put: true, key: up.key, mask });
+            requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, maskRaw, actions: x.actions, ufid })]);
+          }
         }
         if (x.actions.length > 0) {
           const seq = this.txn.nextSeq();
@@ -125,7 +143,6 @@ class Handler {
     }
   }
 }
-
 async function run(): Promise<void> {
   const init = workerData as WorkerInit;
   const upcalls = NativeChannel.open(init.rcvbufBytes);
@@ -149,8 +166,10 @@ async function run(): Promise<void> {
         log.err(`handler ${init.index}: batch failed: ${(e as Error).stack ?? e}`);
       }
     }
+    h.credits.flush(monotonicMs(), post);
     await yieldToEventLoop();
   }
+  h.credits.flush(monotonicMs(), post, true);
   upcalls.close();
   txn.close();
 }

@@ -1,10 +1,13 @@
 /**
  * The revalidator: a worker_thread that periodically dumps the kernel's megaflows, deletes those
  * idle longer than `other_config:max-idle` (default 10 000 ms), and re-translates those whose
- * inputs may have changed (a new configuration, a MAC table change, or new packets, which also
- * refresh the MAC entries they were learned from), deleting any whose actions are no longer what
- * translation gives (OVS's `ofproto/ofproto-dpif-upcall.c` revalidate() semantics; a deleted flow
- * is re-installed correctly by the next upcall).
+ * inputs may have changed (a new configuration or flow table version, a MAC table change, or new
+ * packets, which also refresh the MAC entries they were learned from), deleting any whose
+ * actions are no longer what translation gives, whose translation now needs bits the installed
+ * mask leaves out, or whose packets now go to the controller (OVS's
+ * `ofproto/ofproto-dpif-upcall.c` revalidate() semantics; a deleted flow is re-installed
+ * correctly by the next upcall). What each flow matched since the previous dump is credited to
+ * every rule its translation went through, deleted flows included.
  *
  * Idle time follows the kernel: `OVS_FLOW_ATTR_USED` is CLOCK_MONOTONIC ms of the last packet;
  * a flow that never matched a packet counts from when we first saw it in a dump.
@@ -17,14 +20,14 @@ import { formatUfid } from '../dpif-netlink/ufid';
 import { decodeFlowMessage, FlowMessage } from '../genl/messages';
 import { formatActions } from '../genl/actions';
 import { errnoName } from '../genl/netlink';
-import { flowFromOdpKey } from '../ofproto-dpif/flow';
+import { flowFromOdpKey, odpMaskFromWildcards, wildcardsFromOdpMask } from '../ofproto-dpif/odp-flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
-import { xlate } from '../ofproto-dpif/xlate';
+import { xlate, XlateResult } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
-import { RuleStats } from '../ofproto-dpif/rule-stats';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
-import { drainMessages, monotonicMs, post, workerLog } from './worker-util';
+import { RuleCredits } from './rule-credits';
+import { applyToReplica, drainMessages, monotonicMs, post, workerLog } from './worker-util';
 
 const ENOENT = 2;
 /** Longest pause between dumps, ms (OVS dumps about twice a second under light load). */
@@ -36,10 +39,19 @@ interface Ukey {
   firstSeenMs: number;
   packets: bigint;
   bytes: bigint;
-  /** ofproto config version it was last translated against */
-  version: number;
+  /** replica generation (configuration and flow tables) it was last translated against */
+  generation: number;
   /** shared MAC table generation it was last translated against */
   macGen: number;
+  /** the bridge and rules of its last translation, which its statistics are credited to */
+  bridge?: string;
+  rules?: number[];
+}
+
+/** True when `b` has a 1-bit where `a` has a 0 (OVS `flow_wildcards_has_extra(a, b)`). */
+function hasExtra(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (b[i] & ~a[i]) return true;
+  return false;
 }
 
 /** The revalidator's state. */
@@ -50,7 +62,7 @@ class Revalidator {
   purgeRequested = false;
   maxIdleMs: number;
   readonly coverage: SharedCoverage;
-  readonly ruleStats: RuleStats;
+  readonly credits = new RuleCredits();
 
   constructor(
     readonly init: WorkerInit,
@@ -58,7 +70,6 @@ class Revalidator {
   ) {
     this.maxIdleMs = init.maxIdleMs;
     this.coverage = new SharedCoverage(init.coverage);
-    this.ruleStats = new RuleStats(init.ruleStats);
     this.replica = new OfprotoReplica(new MacTable(init.macTable));
     this.replica.apply(init.config);
   }
@@ -66,9 +77,6 @@ class Revalidator {
   applyControl(): void {
     for (const m of drainMessages()) {
       switch (m.type) {
-        case 'config':
-          this.replica.apply(m.config);
-          break;
         case 'settings':
           this.maxIdleMs = m.maxIdleMs;
           break;
@@ -78,6 +86,8 @@ class Revalidator {
         case 'exit':
           this.running = false;
           break;
+        default:
+          applyToReplica(this.replica, m);
       }
     }
   }
@@ -86,40 +96,65 @@ class Revalidator {
     return Math.max(50, Math.min(MAX_DUMP_INTERVAL_MS, Math.floor(this.maxIdleMs / 4)));
   }
 
+  /** Translates the flow `f` stands for; undefined when it has no key. */
+  translate(f: FlowMessage, nowMs: number, mayLearn: boolean): { x: XlateResult; reason?: string } | undefined {
+    if (!f.key) return undefined;
+    const odpFlow = flowFromOdpKey(f.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
+    const x = xlate((odp) => this.replica.portOfOdp(odp), odpFlow.odpInPort, {
+      flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn,
+    });
+    this.coverage.add('xlate_actions');
+    if (!x.bridge) return { x, reason: `input port ${odpFlow.odpInPort} left its bridge` };
+    if (x.slow) return { x, reason: 'packets now go to the controller' };
+    const want = formatActions(x.actions);
+    const have = formatActions(f.actions ?? []);
+    if (want !== have) return { x, reason: `actions changed from ${have} to ${want}` };
+    if (f.mask) {
+      const installed = wildcardsFromOdpMask(f.mask, odpFlow);
+      const needed = wildcardsFromOdpMask(odpMaskFromWildcards(odpFlow, x.wc), odpFlow);
+      if (hasExtra(installed, needed)) return { x, reason: 'translation now needs a narrower mask' };
+    }
+    return { x };
+  }
+
   /**
    * Whether `f` should be deleted now. A flow that saw new packets is re-translated with
    * learning on, which refreshes the MAC entry of its source in the shared table.
    */
-  judge(f: FlowMessage, ufidHex: string, nowMs: number, macGen: number): string | undefined {
+  judge(f: FlowMessage, ufidHex: string, nowMs: number, wallMs: number, macGen: number): string | undefined {
     let uk = this.ukeys.get(ufidHex);
     if (!uk) {
-      uk = { firstSeenMs: nowMs, packets: 0n, bytes: 0n, version: this.replica.version, macGen };
+      uk = { firstSeenMs: nowMs, packets: 0n, bytes: 0n, generation: -1, macGen };
       this.ukeys.set(ufidHex, uk);
     }
-    // What the flow matched since the last dump goes to its bridge's rule, also when the flow is
-    // about to be deleted (OVS pushes a deleted flow's final stats).
     const packets = f.stats?.packets ?? 0n;
     const bytes = f.stats?.bytes ?? 0n;
     const newPackets = packets > uk.packets;
-    const bridge = f.key?.inPort !== undefined ? this.replica.portOfOdp(f.key.inPort)?.bridge : undefined;
-    if (newPackets && bridge) this.ruleStats.credit(bridge.config.id, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n);
+    const usedMs = f.used !== undefined && f.used > 0n ? Number(f.used) : uk.firstSeenMs;
+    let reason: string | undefined;
+    if (this.purgeRequested) reason = 'purge';
+    else if (nowMs - usedMs > this.maxIdleMs) reason = `idle for ${nowMs - usedMs} ms`;
+    // What the flow matched since the last dump went through the rules of the translation that
+    // installed it, as OVS pushes stats through the old translation's cache; deleted flows'
+    // final counts are credited too.
+    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules } : undefined;
+    if (!uk.rules || (!reason && (newPackets || uk.generation !== this.replica.generation || uk.macGen !== macGen))) {
+      const t = this.translate(f, usedMs, newPackets && !reason);
+      if (t) {
+        uk.bridge = t.x.bridge;
+        uk.rules = t.x.rules;
+        reason ??= t.reason;
+      }
+      uk.generation = this.replica.generation;
+      uk.macGen = macGen;
+      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules };
+    }
+    if (newPackets && creditTo) {
+      this.credits.add(creditTo.bridge, creditTo.rules, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
+    }
     uk.packets = packets;
     uk.bytes = bytes;
-    const usedMs = f.used !== undefined && f.used > 0n ? Number(f.used) : uk.firstSeenMs;
-    if (this.purgeRequested) return 'purge';
-    if (nowMs - usedMs > this.maxIdleMs) return `idle for ${nowMs - usedMs} ms`;
-    if (!newPackets && uk.version === this.replica.version && uk.macGen === macGen) return undefined;
-    uk.version = this.replica.version;
-    uk.macGen = macGen;
-    if (!f.key) return undefined;
-    const flow = flowFromOdpKey(f.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
-    const x = xlate(this.replica, { flow, nowMs: usedMs, mayLearn: newPackets });
-    this.coverage.add('xlate_actions');
-    const want = formatActions(x.actions);
-    const have = formatActions(f.actions ?? []);
-    if (!x.bridge) return `input port ${flow.odpInPort} left its bridge`;
-    if (want !== have) return `actions changed from ${have} to ${want}`;
-    return undefined;
+    return reason;
   }
 
   pass(): void {
@@ -127,6 +162,7 @@ class Revalidator {
     const seq = this.chan.nextSeq();
     const bodies = this.chan.dump(flowDumpRequest(this.init.families, seq, this.init.dpIfindex), seq, 'OVS_FLOW_CMD_GET dump');
     const nowMs = monotonicMs();
+    const wallMs = Date.now();
     const seen = new Set<string>();
     const dels: Array<[number, Buffer]> = [];
     const why = new Map<number, string>();
@@ -142,7 +178,7 @@ class Revalidator {
       if (!f.ufid) continue; // not ours (e.g. added by ovs-dpctl without a UFID): left alone
       const ufidHex = f.ufid.toString('hex');
       seen.add(ufidHex);
-      const reason = this.judge(f, ufidHex, nowMs, macGen);
+      const reason = this.judge(f, ufidHex, nowMs, wallMs, macGen);
       if (reason) {
         const s = this.chan.nextSeq();
         dels.push([s, flowDelRequest(this.init.families, s, this.init.dpIfindex, f.ufid)]);
@@ -162,6 +198,7 @@ class Revalidator {
         else log.dbg(`deleted flow ${why.get(s)}`);
       }
     }
+    this.credits.flush(monotonicMs(), post, true);
     post({ type: 'dump-done', flows: bodies.length, deleted: dels.length, durationMs: monotonicMs() - t0, ukeys: this.ukeys.size });
   }
 }

@@ -2,18 +2,21 @@
  * udpif: the main thread's side of the upcall machinery. Starts the handler and revalidator
  * worker_threads, registers the handlers' netlink port ids with the datapath (per-CPU dispatch,
  * `OVS_DP_ATTR_PER_CPU_PIDS`, or per-vport `OVS_VPORT_ATTR_UPCALL_PID` on kernels without it),
- * ships configuration snapshots to every worker, and owns the MAC table they share.
+ * ships configuration snapshots and flow table deltas to every worker, owns the MAC table they
+ * share, and passes on what workers report: packets for the controller ('packet-in') and rule
+ * statistics ('rule-stats').
  */
+import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DatapathInfo, DpifNetlink } from '../dpif-netlink/dpif';
 import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
-import type { FromWorker, ToWorker, WorkerInit } from './messages';
+import type { FlowTablesDelta } from '../ofproto-dpif/flow-table';
+import type { FromWorker, RuleCredit, ToWorker, WorkerInit, WorkerPacketIn } from './messages';
 import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
 import { MacTable } from '../ofproto-dpif/mac-learning';
-import { RuleStats } from '../ofproto-dpif/rule-stats';
 import { SharedCoverage } from '../unixctl/coverage';
 
 // Registered at load time: workers log under this module through the main thread.
@@ -46,6 +49,29 @@ export interface RevalidatorStats {
   durationMs: number;
 }
 
+/**
+ * A packet a translation sent to the controller (event 'packet-in'): the worker's report plus
+ * the bridge. `reason` is OVS's internal OFPR_* value (OFPR_IMPLICIT_MISS for a table miss,
+ * OFPR_EXPLICIT_MISS for a table-miss rule's controller action), `cookie` is 0 for a table miss
+ * and all-ones when no rule was involved; the main thread truncates to `maxLen` and filters per
+ * connection.
+ */
+export interface UdpifPacketIn extends WorkerPacketIn {
+  bridge: string;
+}
+
+/**
+ * The events a {@link Udpif} emits:
+ * - 'packet-in' (pin: UdpifPacketIn), once per packet a controller action or table miss sends up;
+ * - 'rule-stats' (bridge: string, credits: RuleCredit[]): counters to add to the bridge's rules
+ *   ([rule id, packets, bytes, last used as Date.now() ms]), batched by each worker at most every
+ *   100 ms and at the end of each revalidator dump (before its 'dump-done').
+ */
+export interface UdpifEvents {
+  'packet-in': [pin: UdpifPacketIn];
+  'rule-stats': [bridge: string, credits: RuleCredit[]];
+}
+
 interface WorkerHandle {
   name: string;
   worker: Worker;
@@ -54,15 +80,15 @@ interface WorkerHandle {
 }
 
 /** The upcall machinery of one datapath. */
-export class Udpif {
+export class Udpif extends EventEmitter<UdpifEvents> {
   private handlers: WorkerHandle[] = [];
   private revalidator?: WorkerHandle;
   private config: OfprotoConfig = { version: 0, bridges: [] };
+  /** messages posted before every worker was running, delivered in order once they are */
+  private queued: ToWorker[] | undefined = [];
   private maxIdleMs = DEFAULT_MAX_IDLE_MS;
   /** the MAC table all workers share */
   readonly macTable = new MacTable();
-  /** the per-bridge rule counters all workers credit */
-  readonly ruleStats = new RuleStats();
   private readonly dumpStats: RevalidatorStats = { dumps: 0, flows: 0, avgFlows: 0, maxFlows: 0, ukeys: 0, durationMs: 0 };
   private dumpWaiters: Array<{ after: number; resolve: () => void }> = [];
 
@@ -72,7 +98,9 @@ export class Udpif {
     private readonly log: VlogModule = upcallLog,
     /** the coverage counters workers bump */
     readonly coverage: SharedCoverage = new SharedCoverage(),
-  ) {}
+  ) {
+    super();
+  }
 
   /** The default number of handlers: one per CPU, as the issue and OVS's per-CPU mode want. */
   static defaultHandlers(): number {
@@ -127,6 +155,12 @@ export class Udpif {
         for (const w of due) w.resolve();
         break;
       }
+      case 'packet-in':
+        this.emit('packet-in', { ...m.pin, bridge: m.bridge });
+        break;
+      case 'rule-stats':
+        this.emit('rule-stats', m.bridge, m.credits);
+        break;
       case 'ready':
         this.log.warn(`${name} said ready twice`);
         break;
@@ -152,12 +186,18 @@ export class Udpif {
       rcvbufBytes: 4 << 20,
       macTable: this.macTable.buffer,
       coverage: this.coverage.buffer,
-      ruleStats: this.ruleStats.buffer,
     };
+
     this.handlers = await Promise.all(
       Array.from({ length: settings.nHandlers }, (_, i) => this.spawn('handler.js', `handler${i + 1}`, { ...base, index: i })),
     );
     this.revalidator = await this.spawn('revalidator.js', 'revalidator1', { ...base, index: 0 });
+    const queued = this.queued ?? [];
+    this.queued = undefined;
+    for (const m of queued) {
+      if (m.type === 'config') this.config = m.config;
+      this.postAll(m);
+    }
     if (this.dp.perCpuDispatch) {
       const ncpu = os.cpus().length;
       const pids = Array.from({ length: ncpu }, (_, cpu) => this.handlers[cpu % this.handlers.length].portId);
@@ -173,12 +213,30 @@ export class Udpif {
     return this.dp.perCpuDispatch || this.handlers.length === 0 ? [0] : this.handlerPids;
   }
 
-  /** Ships a new configuration snapshot to every worker. */
-  setConfig(config: OfprotoConfig): void {
-    this.config = config;
-    const msg: ToWorker = { type: 'config', config };
+  private postAll(msg: ToWorker): void {
+    if (this.queued) {
+      this.queued.push(msg);
+      return;
+    }
     for (const h of this.handlers) h.worker.postMessage(msg);
     this.revalidator?.worker.postMessage(msg);
+  }
+
+  /** Ships a new configuration snapshot (bridges, ports, translation settings) to every worker. */
+  setConfig(config: OfprotoConfig): void {
+    this.config = config;
+    this.postAll({ type: 'config', config });
+  }
+
+  /**
+   * Ships a change of bridge `bridge`'s flow tables to every worker (handlers and revalidator),
+   * in call order, after any configuration posted before it (post the configuration that creates
+   * a bridge first). Workers apply it whole between two batches; revalidators then re-translate
+   * their megaflows. Changes (and configurations) given before {@link start} has finished reach
+   * the workers, in order, as soon as they all run.
+   */
+  applyFlowDelta(bridge: string, delta: FlowTablesDelta): void {
+    this.postAll({ type: 'flow-delta', bridge, delta });
   }
 
   /** Current configuration snapshot. */

@@ -1,8 +1,9 @@
 /**
  * Small pieces every upcall worker uses: logging through the main thread's vlog, the monotonic
- * clock, and draining control messages between batches.
+ * clock, draining control messages between batches and applying them to the replica.
  */
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import type { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import type { FromWorker, ToWorker, WorkerLogLevel } from './messages';
 
 /** Posts a message to the main thread. @throws Error when not running in a worker */
@@ -33,4 +34,16 @@ export function drainMessages(): ToWorker[] {
 /** Lets the worker's event loop run once (stream writes, timers) between batches. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Applies a configuration or flow table message to a worker's replica (other messages are the
+ * worker's own business). A delta for a bridge the worker does not know yet is kept by the
+ * replica until the configuration creating the bridge arrives.
+ */
+export function applyToReplica(replica: OfprotoReplica, m: ToWorker): void {
+  if (m.type === 'config') replica.apply(m.config);
+  else if (m.type === 'flow-delta' && !replica.applyFlowDelta(m.bridge, m.delta)) {
+    workerLog('ofproto_dpif_upcall').dbg(`flow table change for bridge ${m.bridge} kept until the bridge is configured`);
+  }
 }

@@ -21,11 +21,11 @@ CHECK_ONLY=0
 [[ ${1:-} == --check ]] && CHECK_ONLY=1
 
 # qemu-system-x86, kmod, cpio, busybox-static: the VM harness (vm.sh).
-# openvswitch-*: the reference daemons and the CLI tools the tests drive.
+# openvswitch-*: the reference daemons, the CLI tools and ovs-testcontroller the tests drive.
 # iproute2, iputils-ping, procps, tcpdump: netns/veth plumbing and traffic checks in tests.
 # librust-libc-dev: the `libc` crate for the native addon, usable offline.
 # util-linux (flock, mount), coreutils (timeout, stty), gzip: scripts.
-PKGS=(qemu-system-x86 kmod cpio busybox-static openvswitch-switch openvswitch-common
+PKGS=(qemu-system-x86 kmod cpio busybox-static openvswitch-switch openvswitch-common openvswitch-testcontroller
       iproute2 iputils-ping procps tcpdump librust-libc-dev util-linux coreutils gzip)
 
 # Toolchains: keep whatever the machine already has (e.g. rustup's cargo, a newer node);

@@ -11,8 +11,9 @@ import { OfprotoCommands } from '../../src/unixctl/commands/ofproto';
 import type { DaemonParts } from '../../src/unixctl/commands/parts';
 import { UnixctlRegistry } from '../../src/unixctl/registry';
 import { MacTable, MAC_TABLE_SLOTS } from '../../src/ofproto-dpif/mac-learning';
-import { BridgeConfig, defaultTable0, OFPP_LOCAL, OfprotoConfig } from '../../src/ofproto-dpif/ofproto';
-import { RuleStats } from '../../src/ofproto-dpif/rule-stats';
+import { BridgeConfig, OFPP_LOCAL, OfprotoConfig } from '../../src/ofproto-dpif/ofproto';
+import { FlowTables } from '../../src/ofproto-dpif/flow-table';
+import { Match } from '../../src/openflow/match';
 import type { Udpif } from '../../src/upcall/udpif';
 
 const A = '0a:00:00:00:01:01';
@@ -28,7 +29,6 @@ function bridge(name: string, id: number): BridgeConfig {
       { name: 'tsvd2', ofport: 2, odpPort: 3 },
     ],
     macAgingS: 300,
-    table0: defaultTable0(),
   };
 }
 
@@ -37,23 +37,31 @@ function fixture() {
   let now = 1_000_000;
   const config: OfprotoConfig = { version: 1, bridges: [bridge('br1', 2), bridge('br0', 1)] };
   const macTable = new MacTable(undefined, 1024);
-  const ruleStats = new RuleStats();
   const udpif = {
     getConfig: () => config,
     macTable,
-    ruleStats,
     nHandlers: 4,
     nRevalidators: 1,
     revalidatorStats: () => ({ dumps: 3, flows: 5, avgFlows: 4, maxFlows: 5, ukeys: 5, durationMs: 2 }),
   } as unknown as Udpif;
-  const parts: DaemonParts = { udpif };
-  const ofproto = new OfprotoCommands(() => parts, () => now);
+  // Each bridge's tables hold what a standalone bridge without controllers starts with.
+  const ofprotos = new Map(['br0', 'br1'].map((name) => {
+    const tables = new FlowTables({ now: () => now });
+    tables.flowMod({
+      command: 'add', match: Match.catchall(), priority: 0, cookie: 0n, cookieMask: 0n, newCookie: 0n, tableId: 0,
+      idleTimeout: 0, hardTimeout: 0, importance: 0, flags: 0, bufferId: 0xffffffff, outPort: 0xffff,
+      outGroup: 0xffffffff, ofpacts: [{ type: 'output', port: 0xfffa, maxLen: 0 }], modifyCookie: false,
+    });
+    return [name, { tables }];
+  }));
+  const parts: DaemonParts = { udpif, ofprotos };
+  const ofproto = new OfprotoCommands(() => parts, () => now, () => now);
   ofproto.noteConfig(config);
   const registry = new UnixctlRegistry();
   ofproto.register(registry);
-  registerMemoryCommand(registry, () => parts, OfprotoCommands.rulesOf);
+  registerMemoryCommand(registry, () => parts, (b) => ofproto.rulesOf(b));
   const run = async (...words: string[]) => registry.execute(words[0], words.slice(1));
-  return { run, macTable, ruleStats, parts, advance: (ms: number) => (now += ms), now: () => now };
+  return { run, macTable, ofprotos, parts, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 describe('fdb commands', () => {
@@ -140,7 +148,8 @@ describe('MAC table statistics', () => {
 describe('bridge and datapath listings', () => {
   test('bridge/dump-flows shows table 0 with the bridge\'s counts, then the hidden table-254 rules', async () => {
     const f = fixture();
-    f.ruleStats.credit(1, 10n, 756n);
+    const tables = f.ofprotos.get('br0')!.tables;
+    tables.creditStats(tables.rules()[0].id, 10n, 756n, f.now());
     f.advance(12_500);
     const rules = [
       'duration=12s, n_packets=10, n_bytes=756, priority=0,actions=NORMAL',

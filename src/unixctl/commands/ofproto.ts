@@ -19,7 +19,9 @@ import {
   OVS_VPORT_TYPE_GENEVE, OVS_VPORT_TYPE_GRE, OVS_VPORT_TYPE_INTERNAL, OVS_VPORT_TYPE_NETDEV, OVS_VPORT_TYPE_VXLAN,
 } from '../../genl/openvswitch';
 import { MAC_TABLE_SLOTS } from '../../ofproto-dpif/mac-learning';
-import { BridgeConfig, OfAction, OFPP_LOCAL, OfprotoConfig } from '../../ofproto-dpif/ofproto';
+import { BridgeConfig, OFPP_LOCAL, OfprotoConfig } from '../../ofproto-dpif/ofproto';
+import { formatMatch } from '../../openflow/match-format';
+import { formatOfpacts } from '../../openflow/ofpacts-format';
 import { UnixctlError, UnixctlRegistry } from '../registry';
 import { bridgesOf, DaemonParts, findBridge, monotonicMs, PartsGetter } from './parts';
 
@@ -59,12 +61,6 @@ function ofportText(ofport: number): string {
   return ofport === OFPP_LOCAL ? 'LOCAL' : String(ofport);
 }
 
-/** `ofpacts_format()` for the actions our rules can hold. */
-function actionsText(actions: readonly OfAction[]): string {
-  if (actions.length === 0) return 'drop';
-  return actions.map((a) => (a.type === 'normal' ? 'NORMAL' : 'drop')).join(',');
-}
-
 function requireBridge(parts: DaemonParts, name: string, error: string): BridgeConfig {
   const br = findBridge(parts, name);
   if (!br) throw new UnixctlError(error);
@@ -88,7 +84,11 @@ export class OfprotoCommands {
   /** Bridge id → when its rules were created (CLOCK_MONOTONIC ms). Ids are never reused. */
   private readonly created = new Map<number, number>();
 
-  constructor(private readonly parts: PartsGetter, private readonly clock: () => number = monotonicMs) {}
+  /**
+   * @param clock CLOCK_MONOTONIC ms (MAC ages, hidden rules' durations)
+   * @param wallClock wall-clock ms, the clock of the flow tables' rule times
+   */
+  constructor(private readonly parts: PartsGetter, private readonly clock: () => number = monotonicMs, private readonly wallClock: () => number = Date.now) {}
 
   /** Records when bridges first appear in `config` (call after every reconfiguration). */
   noteConfig(config: OfprotoConfig): void {
@@ -111,9 +111,9 @@ export class OfprotoCommands {
     parts.udpif?.macTable.expire(this.clock(), (id) => aging.get(id));
   }
 
-  /** Rules each bridge shows in `bridge/dump-flows` (`memory/show` counts them). */
-  static rulesOf(br: BridgeConfig): number {
-    return br.table0.length + HIDDEN_RULES.length;
+  /** Rules each bridge shows in `bridge/dump-flows` (`memory/show` counts them), hidden ones included. */
+  rulesOf(br: BridgeConfig): number {
+    return (this.parts().ofprotos?.get(br.name)?.tables.size ?? 0) + HIDDEN_RULES.length;
   }
 
   /** Registers the commands in `registry`. */
@@ -130,25 +130,26 @@ export class OfprotoCommands {
   }
 
   /**
-   * `bridge/dump-flows`: table 0's rules, then the hidden internal rules of table 254, as
-   * `duration=Ns, n_packets=N, n_bytes=N, [n_offload_packets=0, n_offload_bytes=0, ]MATCH,actions=…`.
-   * The bridge's traffic is counted on its first table-0 rule (the only one there is).
+   * `bridge/dump-flows [--offload-stats] BRIDGE` (OVS `ofproto_get_all_flows()`): every rule of
+   * every table, then the hidden internal rules of table 254, one per line as
+   * `[table_id=N, ]duration=Ns, n_packets=N, n_bytes=N, [n_offload_packets=0, n_offload_bytes=0, ]MATCH,actions=ACTIONS`.
    */
   private dumpRules(args: string[]): string {
     const parts = this.parts();
     const br = requireBridge(parts, args[args.length - 1], 'Unknown bridge');
     const offload = args.slice(0, -1).includes('--offload-stats');
-    const seconds = Math.floor((this.clock() - (this.created.get(br.id) ?? this.clock())) / 1000);
-    const counts = parts.udpif?.ruleStats.read(br.id) ?? { packets: 0, bytes: 0 };
-    const line = (table: number, packets: number, bytes: number, rule: string): string =>
-      `${table !== 0 ? `table_id=${table}, ` : ''}duration=${seconds}s, n_packets=${packets}, n_bytes=${bytes}, `
-      + `${offload ? 'n_offload_packets=0, n_offload_bytes=0, ' : ''}${rule}\n`;
+    const offloadText = offload ? 'n_offload_packets=0, n_offload_bytes=0, ' : '';
+    const nowWall = this.wallClock();
     let out = '';
-    br.table0.forEach((r, i) => {
-      const c = i === 0 ? counts : { packets: 0, bytes: 0 };
-      out += line(0, c.packets, c.bytes, `priority=${r.priority},actions=${actionsText(r.actions)}`);
-    });
-    for (const rule of HIDDEN_RULES) out += line(TBL_INTERNAL, 0, 0, rule);
+    for (const r of parts.ofprotos?.get(br.name)?.tables.rules() ?? []) {
+      out += `${r.tableId ? `table_id=${r.tableId}, ` : ''}duration=${Math.floor((nowWall - r.createdMs) / 1000)}s, `
+        + `n_packets=${r.packetCount}, n_bytes=${r.byteCount}, ${offloadText}`
+        + `${formatMatch(r.match, r.priority)},actions=${formatOfpacts(r.ofpacts)}\n`;
+    }
+    const seconds = Math.floor((this.clock() - (this.created.get(br.id) ?? this.clock())) / 1000);
+    for (const rule of HIDDEN_RULES) {
+      out += `table_id=${TBL_INTERNAL}, duration=${seconds}s, n_packets=0, n_bytes=0, ${offloadText}${rule}\n`;
+    }
     return out;
   }
 

@@ -8,6 +8,7 @@ import type { OvsdbClient } from '../../bridge/ovsdb-client';
 import type { DatapathInfo, DpifNetlink } from '../../dpif-netlink/dpif';
 import type { BridgeConfig } from '../../ofproto-dpif/ofproto';
 import type { Udpif } from '../../upcall/udpif';
+import type { FlowTables } from '../../ofproto-dpif/flow-table';
 
 /** The daemon's parts; each is set once it is up. */
 export interface DaemonParts {
@@ -19,6 +20,8 @@ export interface DaemonParts {
   udpif?: Udpif;
   /** The database client and its replica. */
   ovsdb?: OvsdbClient;
+  /** Each bridge's OpenFlow tables (the main thread's ofproto), by bridge name. */
+  ofprotos?: ReadonlyMap<string, { readonly tables: FlowTables }>;
 }
 
 /** Returns the daemon's parts as they are now. */
