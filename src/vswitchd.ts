@@ -7,7 +7,7 @@
  * runs without one. Its commands answer as OVS does without bridges until the parts they
  * consult exist.
  *
- * Stopping (SIGTERM, SIGINT, SIGHUP — OVS treats all three as fatal — or `ovs-appctl exit`)
+ * Stopping (SIGTERM, SIGINT or `ovs-appctl exit`; SIGHUP only reopens the log file)
  * stops the workers and closes the sockets but leaves the datapath, its vports and its flows in
  * the kernel, so traffic keeps flowing on existing megaflows and a restarted daemon adopts them.
  * `ovs-appctl exit --cleanup` deletes the datapath (and with it every vport and flow) first.

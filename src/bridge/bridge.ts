@@ -450,7 +450,7 @@ export class BridgeLayer {
         const curCmp = { ...cur } as Record<string, string>;
         delete curCmp.sec_since_connect;
         delete curCmp.sec_since_disconnect;
-        if (JSON.stringify(curCmp) !== JSON.stringify(want)) row.status = ['map', Object.entries(st.status)];
+        if (JSON.stringify(curCmp) !== JSON.stringify(want)) row.status = new Map(Object.entries(st.status));
         if (Object.keys(row).length) ops.push(this.ovsdb.update('Controller', cu, row as never));
       }
     }

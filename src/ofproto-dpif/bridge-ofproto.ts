@@ -78,7 +78,7 @@ export interface PacketInEvent {
   /** OVS's internal reason: OFPR_ACTION, OFPR_EXPLICIT_MISS (table-miss rule), OFPR_IMPLICIT_MISS (no rule), … */
   reason: number;
   tableId: number;
-  /** the rule's cookie; COOKIE_NONE (2^64-1) for a miss without a rule */
+  /** the rule's cookie: 0 for a table miss (OVS's miss rule has cookie 0), 2^64-1 without any rule (packet-out) */
   cookie: bigint;
   /** the flow at the controller action (FLOW_LEN bytes): the pipeline fields become the packet-in's match */
   flow: Uint8Array;
@@ -176,6 +176,8 @@ export class BridgeOfproto {
       },
       { bridge: name, allowedVersions: settings.allowedVersions, warn: (t) => env.log.warn(t), info: (t) => env.log.info(t) },
     );
+    // Controller connection state goes to the database (Controller.is_connected, status).
+    this.connmgr.on('status', () => env.settingsChanged?.());
     this.expiryTimer = setInterval(() => this.expire(), EXPIRY_INTERVAL_MS);
     this.expiryTimer.unref();
     this.env.applyFlowDelta(name, this.tables.fullDelta());
