@@ -12,10 +12,10 @@
  * The scanner hands yargs a canonical argument list (`--name` / `--name=VALUE`, then `--` and
  * the operand), and yargs builds the typed options (defaults, path resolution, repeated values).
  *
- * Accepted without effect (logged at startup where it matters): `--monitor` (no supervisor
- * process yet), `--mlockall` (no `mlockall()` from Node), `--user` (switching user would drop the
- * capabilities the datapath needs), `--no-self-confinement`, `--syslog-method`, `--syslog-target`
- * (no syslog output; see `util/vlog.ts`). Recognised but refused as unsupported: the SSL options
+ * Accepted without effect (logged at startup where it matters): `--mlockall` (no `mlockall()`
+ * from Node), `--user` (switching user would drop the capabilities the datapath needs),
+ * `--no-self-confinement`, `--syslog-method`, `--syslog-target` (no syslog output; see
+ * `util/vlog.ts`). Recognised but refused as unsupported: the SSL options
  * (`-p`, `-c`, `-C`, `--ssl-*`, `--peer-ca-cert`, `--bootstrap-ca-cert`) and the testing/DPDK
  * options (`--enable-dummy`, `--disable-system`, `--disable-system-route`, `--dpdk`,
  * `--dummy-numa`).
@@ -25,12 +25,12 @@ import * as os from 'os';
 import * as path from 'path';
 import yargs from 'yargs/yargs';
 import {
-  detachReady, detachStart, isDetachedChild, removePidfile, writePidfile,
+  daemonizeComplete, daemonRole, detachStart, monitorDaemon, removePidfile, signalDescription, writePidfile,
 } from './util/daemon';
 import {
   absFileName, defaultDatabase, defaultLogFile, defaultPidfile, PROGRAM_NAME, rundir,
 } from './util/dirs';
-import { vlogFatal, vlogModule, vlogOpenFile, vlogSetSpec, VlogModule } from './util/vlog';
+import { vlogFatal, vlogModule, vlogOpenFile, vlogReopen, vlogSetSpec, VlogModule } from './util/vlog';
 
 /** The parsed command line. Paths are absolute unless noted. */
 export interface VswitchdOptions {
@@ -60,7 +60,7 @@ export interface VswitchdOptions {
    * control socket. Absent → `<rundir>/ovs-vswitchd.<pid>.ctl` (`dirs.defaultUnixctlPath()`).
    */
   unixctl?: string;
-  /** `--monitor`: accepted; no monitor process is started. */
+  /** `--monitor`: run under a monitor process that restarts the daemon after a crash. */
   monitor: boolean;
   /** `--mlockall`: accepted; memory is not locked. */
   mlockall: boolean;
@@ -222,7 +222,7 @@ Daemon options:
   --no-chdir              with --detach, stay in the current directory
   --pidfile[=FILE]        write a pidfile (default: ${defaultPidfile()})
   --overwrite-pidfile     with --pidfile, start even if the pidfile is in use
-  --monitor               accepted; no monitor process is started
+  --monitor               creates a process to monitor this daemon
   --user=USER[:GROUP]     accepted; the daemon keeps the invoking user
 
 Logging options:
@@ -333,12 +333,8 @@ export function parseArgs(argv: string[]): VswitchdOptions {
   return opts;
 }
 
-/** Descriptions of the signals that stop the daemon, as `strsignal()` words them. */
-const SIGNAL_TEXT: Partial<Record<NodeJS.Signals, string>> = {
-  SIGTERM: 'Terminated',
-  SIGINT: 'Interrupt',
-  SIGHUP: 'Hangup',
-};
+/** The signals that stop the daemon. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /** What `main()` needs from the daemon module (`src/vswitchd.ts`). */
 export interface VswitchdEntry {
@@ -360,13 +356,16 @@ function loadVswitchd(): VswitchdEntry {
  *    ready, or with its status (reporting why) if it ends first;
  * 3. loads the daemon (so its log modules exist), applies the `-v` specs in order (a bad one:
  *    `ts-vswitchd: processing "SPEC": REASON`, exit 1) and opens `--log-file` (failure: exit 1);
- * 4. logs what it accepts without supporting it (`--monitor`, `--mlockall`, `--user`);
- * 5. writes the pidfile (failure is fatal) and arranges for it to be removed at exit;
- * 6. on SIGTERM, SIGINT or SIGHUP: logs `terminating with signal N (Text)`, awaits
- *    `shutdown()`, removes the pidfile and exits 0 (a second signal exits 1 at once);
- * 7. awaits `runVswitchd()` (a rejection is fatal: logged at EMER, printed, exit 1) and then
- *    completes `--detach` (`detachReady()`).
- * Resolves once the daemon is ready; the process then keeps running on the daemon's handles.
+ * 4. with `--monitor`, unless this process is the monitored daemon: becomes the monitor
+ *    (`monitorDaemon()`), which starts the daemon as a copy of this process, and resolves;
+ * 5. logs what it accepts without supporting it (`--mlockall`, `--user`);
+ * 6. writes the pidfile (failure is fatal) and arranges for it to be removed at exit;
+ * 7. on SIGTERM or SIGINT: logs `terminating with signal N (Text)`, awaits `shutdown()`, removes
+ *    the pidfile and exits 0 (a second signal exits 1 at once); on SIGHUP: reopens the log file
+ *    (as `ovs-appctl vlog/reopen`), so log rotation can move it away;
+ * 8. awaits `runVswitchd()` (a rejection is fatal: logged at EMER, printed, exit 1) and then
+ *    completes startup (`daemonizeComplete()`: tells the `--detach` invoker or the monitor).
+ * Resolves once the daemon (or the monitor) runs; the process keeps running on its handles.
  * @param load returns the daemon module; tests substitute a fake
  */
 export async function main(argv: string[], load: () => VswitchdEntry = loadVswitchd): Promise<void> {
@@ -381,7 +380,7 @@ export async function main(argv: string[], load: () => VswitchdEntry = loadVswit
   }
 
   const daemonLog = vlogModule('daemon_unix');
-  if (opts.detach && !isDetachedChild()) {
+  if (opts.detach && daemonRole() === 'invoked') {
     const outcome = await detachStart(argv);
     if (outcome.ready) process.exit(0);
     if (outcome.exitCode) process.exit(outcome.exitCode);
@@ -407,8 +406,12 @@ export async function main(argv: string[], load: () => VswitchdEntry = loadVswit
     }
   }
 
+  if (opts.monitor && daemonRole() !== 'monitored') {
+    monitorDaemon({ args: argv, detach: opts.detach });
+    return;
+  }
+
   const log: VlogModule = vlogModule('vswitchd');
-  if (opts.monitor) daemonLog.info('monitor mode not supported yet; running without a monitor');
   if (opts.mlockall) log.info('mlockall not supported by ts-vswitchd; memory is not locked');
   if (opts.user) log.warn(`--user=${opts.user} not supported by ts-vswitchd; running as uid ${process.getuid?.()}`);
 
@@ -425,7 +428,7 @@ export async function main(argv: string[], load: () => VswitchdEntry = loadVswit
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     const number = os.constants.signals[signal];
-    log.warn(`terminating with signal ${number} (${SIGNAL_TEXT[signal] ?? signal})`);
+    log.warn(`terminating with signal ${number} (${signalDescription(signal)})`);
     if (stopping) process.exit(1);
     stopping = true;
     vswitchd.shutdown().then(
@@ -436,12 +439,20 @@ export async function main(argv: string[], load: () => VswitchdEntry = loadVswit
       },
     );
   };
-  for (const signal of Object.keys(SIGNAL_TEXT) as NodeJS.Signals[]) process.on(signal, onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  process.on('SIGHUP', () => {
+    if (!opts.logFile) return;
+    try {
+      vlogReopen();
+    } catch {
+      // vlogOpenFile() logged why; logging goes on to the file already open.
+    }
+  });
 
   try {
     await vswitchd.runVswitchd(opts, log);
   } catch (e) {
     vlogFatal(log, e instanceof Error ? e.message : String(e));
   }
-  detachReady({ noChdir: opts.noChdir });
+  daemonizeComplete({ detach: opts.detach, noChdir: opts.noChdir });
 }

@@ -222,8 +222,9 @@ describe('main', () => {
     return { ...process.env, FIXTURE_STATE: dir, FIXTURE_MODE: mode ?? '', OVS_RUNDIR: dir, OVS_LOGDIR: dir };
   }
 
-  async function until(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(check(), 'timed out');
   }
 
@@ -272,7 +273,7 @@ describe('main', () => {
   test('runs in the foreground with pidfile and log file, and stops cleanly on SIGTERM', async () => {
     const dir = stateDir();
     const child = spawn(process.execPath,
-      [MAIN_FIXTURE, 'unix:/fake.sock', '--pidfile', '--log-file', '--monitor', '--mlockall', '-vconsole:off', '-vfake_daemon:file:dbg'],
+      [MAIN_FIXTURE, 'unix:/fake.sock', '--pidfile', '--log-file', '--mlockall', '-vconsole:off', '-vfake_daemon:file:dbg'],
       { env: env(dir), stdio: 'ignore' });
     toKill.push(child.pid!);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -286,7 +287,6 @@ describe('main', () => {
     const entries = logEntries(path.join(dir, 'ovs-vswitchd.log'));
     assert.deepEqual(entries, [
       ['vlog', 'INFO', `opened log file ${path.join(dir, 'ovs-vswitchd.log')}`],
-      ['daemon_unix', 'INFO', 'monitor mode not supported yet; running without a monitor'],
       ['vswitchd', 'INFO', 'mlockall not supported by ts-vswitchd; memory is not locked'],
       ['fake_daemon', 'INFO', 'fake daemon serving unix:/fake.sock'],
       ['vswitchd', 'WARN', 'terminating with signal 15 (Terminated)'],
@@ -309,5 +309,139 @@ describe('main', () => {
     process.kill(ready.pid, 'SIGTERM');
     await until(() => !fs.existsSync(pidfile));
     assert.ok(fs.existsSync(path.join(dir, 'shutdown')));
+  });
+
+  function readyPid(dir: string): number {
+    return (JSON.parse(fs.readFileSync(path.join(dir, 'ready'), 'utf8')) as { pid: number }).pid;
+  }
+
+  /** The parent pid of a live process, from /proc. */
+  function ppid(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  test('SIGHUP reopens the log file, so rotation works, and the daemon keeps running', async () => {
+    const dir = stateDir();
+    const log = path.join(dir, 'ovs-vswitchd.log');
+    const child = spawn(process.execPath, [MAIN_FIXTURE, '--pidfile', '--log-file', '-vconsole:off'],
+      { env: env(dir), stdio: 'ignore' });
+    toKill.push(child.pid!);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until(() => fs.existsSync(path.join(dir, 'ready')));
+    fs.renameSync(log, `${log}.1`);
+    child.kill('SIGHUP');
+    await until(() => fs.existsSync(log));
+    assert.ok(alive(child.pid!), 'SIGHUP ended the daemon');
+    assert.deepEqual(logEntries(`${log}.1`).pop(), ['vlog', 'INFO', 'closing log file']);
+    assert.deepEqual(logEntries(log), [['vlog', 'INFO', `opened log file ${log}`]]);
+    // Later lines go to the new file only.
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.deepEqual(logEntries(log).pop(), ['vswitchd', 'WARN', 'terminating with signal 15 (Terminated)']);
+    assert.deepEqual(logEntries(`${log}.1`).pop(), ['vlog', 'INFO', 'closing log file']);
+  });
+
+  test('SIGHUP without a log file changes nothing and does not stop the daemon', async () => {
+    const dir = stateDir();
+    const child = spawn(process.execPath, [MAIN_FIXTURE, '-vconsole:off'], { env: env(dir), stdio: 'ignore' });
+    toKill.push(child.pid!);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until(() => fs.existsSync(path.join(dir, 'ready')));
+    child.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(alive(child.pid!), 'SIGHUP ended the daemon');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+
+  test('--monitor: the pidfile names the daemon; a crashed daemon comes back at most once per 10 s; '
+    + 'SIGTERM to the monitor stops both', async () => {
+    const dir = stateDir();
+    const log = path.join(dir, 'ovs-vswitchd.log');
+    const pidfile = path.join(dir, 'ovs-vswitchd.pid');
+    const monitor = spawn('sh', ['-c', 'ulimit -c 0 && exec "$0" "$@"', process.execPath, MAIN_FIXTURE,
+      '--monitor', '--pidfile', '--log-file', '-vconsole:off'], { env: env(dir), stdio: 'ignore' });
+    toKill.push(monitor.pid!);
+    const exited = new Promise<number | null>((resolve) => monitor.on('exit', (code) => resolve(code)));
+    // The monitor closes its log file once it has seen the Nth daemon report ready (which each
+    // writes `ready` before doing), so a kill after that is a crash, not a failed startup.
+    const monitorSawReady = (n: number) => () => fs.existsSync(log)
+      && logEntries(log).filter(([module, , text]) => module === 'vlog(monitor)' && text === 'closing log file').length === n;
+    await until(monitorSawReady(1));
+    const first = readyPid(dir);
+    toKill.push(first);
+    assert.notEqual(first, monitor.pid);
+    assert.equal(ppid(first), monitor.pid, 'the daemon is the monitor\'s child');
+    assert.equal(fs.readFileSync(pidfile, 'utf8'), `${first}\n`);
+
+    process.kill(first, 'SIGSEGV');
+    await until(monitorSawReady(2));
+    const second = readyPid(dir);
+    toKill.push(second);
+    assert.notEqual(second, first);
+    await until(() => fs.existsSync(pidfile) && fs.readFileSync(pidfile, 'utf8') === `${second}\n`);
+
+    process.kill(second, 'SIGABRT');
+    await until(monitorSawReady(3), 25_000);
+    const third = readyPid(dir);
+    toKill.push(third);
+    // The monitor's own timestamps: when it decided each restart.
+    const restarts = fs.readFileSync(log, 'utf8').split('\n')
+      .filter((l) => l.endsWith(', restarting')).map((l) => Date.parse(l.split('|')[0]));
+    assert.equal(restarts.length, 2);
+    assert.ok(restarts[1] - restarts[0] >= 9990, `second restart ${restarts[1] - restarts[0]} ms after the first`);
+
+    monitor.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.ok(!alive(third), 'the daemon outlived its monitor');
+    assert.ok(!fs.existsSync(pidfile), 'pidfile left behind');
+    assert.equal(fs.readFileSync(path.join(dir, 'shutdown'), 'utf8'), String(third));
+    const monitorLines = logEntries(log).filter(([module]) => module === 'daemon_unix(monitor)');
+    const crash2 = `2 crashes: pid ${second} died, killed (Aborted)`;
+    assert.deepEqual(monitorLines.map(([, level, text]) => [level, text.replace(', core dumped', '')]), [
+      ['ERR', `1 crashes: pid ${first} died, killed (Segmentation fault), restarting`],
+      ['WARN', `${crash2}, waiting until 10 seconds since last restart`],
+      ['ERR', `${crash2}, restarting`],
+      ['INFO', `pid ${third} died, exit status 0, exiting`],
+    ]);
+  });
+
+  test('--detach --monitor: returns once the daemon serves; the background process is its monitor', async () => {
+    const dir = stateDir();
+    const pidfile = path.join(dir, 'ovs-vswitchd.pid');
+    const r = spawnSync(process.execPath, [MAIN_FIXTURE, '--detach', '--monitor', '--pidfile', '--log-file'],
+      { encoding: 'utf8', env: env(dir), timeout: 30_000 });
+    const daemon = readyPid(dir);
+    toKill.push(daemon);
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /\|fake_daemon\|INFO\|fake daemon serving unix:/);
+    assert.equal(fs.readFileSync(pidfile, 'utf8'), `${daemon}\n`);
+    const monitor = ppid(daemon);
+    toKill.push(monitor);
+    assert.notEqual(monitor, r.pid);
+    assert.ok(fs.readFileSync(`/proc/${monitor}/cmdline`, 'utf8').startsWith(`ts-vswitchd: monitoring pid ${daemon} (healthy)`));
+    await until(() => fs.readlinkSync(`/proc/${daemon}/cwd`) === '/');
+    process.kill(monitor, 'SIGTERM');
+    await until(() => !alive(monitor) && !alive(daemon));
+    assert.ok(!fs.existsSync(pidfile), 'pidfile left behind');
+    assert.ok(fs.existsSync(path.join(dir, 'shutdown')));
+  });
+
+  test('--detach --monitor passes on the exit status of a daemon that fails to start', () => {
+    const dir = stateDir();
+    const r = spawnSync(process.execPath, [MAIN_FIXTURE, '--detach', '--monitor', '--log-file', '-vconsole:off'],
+      { encoding: 'utf8', env: env(dir, 'fail'), timeout: 30_000 });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'ts-vswitchd: datapath unavailable\n');
   });
 });

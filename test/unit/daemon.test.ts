@@ -4,9 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { isDetachedChild, readPidfile, removePidfile, writePidfile } from '../../src/util/daemon';
+import {
+  daemonRole, MONITOR_RESTART_INTERVAL_MS, processStatusMsg, readPidfile, removePidfile, signalDescription, writePidfile,
+} from '../../src/util/daemon';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'detach-fixture.js');
+const MONITOR_FIXTURE = path.join(__dirname, 'fixtures', 'monitor-fixture.js');
 
 const created: string[] = [];
 after(() => {
@@ -129,7 +132,7 @@ describe('--detach', () => {
   });
 
   test('is not in effect in an ordinary process', () => {
-    assert.equal(isDetachedChild(), false);
+    assert.equal(daemonRole(), 'invoked');
   });
 
   test('the foreground process exits 0 only after the background one is ready, which keeps running', async () => {
@@ -185,7 +188,7 @@ describe('--detach', () => {
     process.kill(childPid(dir), 'SIGKILL');
     const run = await running;
     assert.equal(run.code, 1);
-    assert.equal(run.stderr, 'fixture: child not ready (killed (SIGKILL))\n');
+    assert.equal(run.stderr, 'fixture: child not ready (killed (Killed))\n');
   });
 });
 
@@ -213,5 +216,200 @@ describe('pidfile lock', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('process status text', () => {
+  test('names signals as strsignal() does, aliases included, as OVS\'s signal_name()', () => {
+    assert.equal(signalDescription('SIGSEGV'), 'Segmentation fault');
+    assert.equal(signalDescription('SIGABRT'), 'Aborted');
+    assert.equal(signalDescription('SIGKILL'), 'Killed');
+    assert.equal(signalDescription('SIGTERM'), 'Terminated');
+    assert.equal(signalDescription('SIGIOT'), 'Aborted');
+    assert.equal(signalDescription('SIGPOLL'), 'I/O possible');
+    assert.equal(signalDescription('SIGSYS'), 'Bad system call');
+  });
+
+  test('reads "exit status N" or "killed (TEXT)", as process_status_msg()', () => {
+    assert.equal(processStatusMsg(0, null), 'exit status 0');
+    assert.equal(processStatusMsg(3, null), 'exit status 3');
+    // No core dump for a signal whose default action is to terminate only.
+    assert.equal(processStatusMsg(null, 'SIGKILL'), 'killed (Killed)');
+    assert.match(processStatusMsg(null, 'SIGSEGV'), /^killed \(Segmentation fault\)(, core dumped)?$/);
+  });
+});
+
+/** `, core dumped` as the monitor fixture's crashes report it: it runs with `ulimit -c 0`. */
+const CORE_SUFFIX = fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8').startsWith('|') ? ', core dumped' : '';
+
+interface MonitorRun {
+  dir: string;
+  pid: number;
+  exited: Promise<number | null>;
+}
+
+/** Starts the monitor fixture (with core dumps off, so crashes leave no core files behind). */
+function startMonitor(plan: string, intervalMs = MONITOR_RESTART_INTERVAL_MS): MonitorRun {
+  const dir = tmpdir();
+  const child = spawn('sh', ['-c', 'ulimit -c 0 && exec "$0" "$@"', process.execPath, MONITOR_FIXTURE, dir, plan, String(intervalMs)],
+    { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { dir, pid: child.pid!, exited };
+}
+
+interface FixtureEvent {
+  what: string;
+  pid: number;
+  at: number;
+}
+
+function events(dir: string): FixtureEvent[] {
+  const text = fs.existsSync(path.join(dir, 'events')) ? fs.readFileSync(path.join(dir, 'events'), 'utf8') : '';
+  return text.split('\n').filter((l) => l).map((l) => {
+    const [what, pid, at] = l.split(' ');
+    return { what, pid: Number(pid), at: Number(at) };
+  });
+}
+
+function starts(dir: string): FixtureEvent[] {
+  return events(dir).filter((e) => e.what === 'start');
+}
+
+/** The monitor's log lines as [module, level, text]. */
+function monitorLog(dir: string): string[][] {
+  const file = path.join(dir, 'monitor.log');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l).map((l) => l.split('|').slice(2));
+}
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(check(), 'timed out');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('--monitor', () => {
+  const monitors: MonitorRun[] = [];
+  after(() => {
+    for (const m of monitors) {
+      for (const pid of [m.pid, ...starts(m.dir).map((e) => e.pid)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+
+  function monitor(plan: string, intervalMs?: number): MonitorRun {
+    const m = startMonitor(plan, intervalMs);
+    monitors.push(m);
+    return m;
+  }
+
+  test('a daemon that aborts is restarted once; SIGTERM to the monitor stops both', async () => {
+    const m = monitor('abort,serve');
+    await until(() => events(m.dir).filter((e) => e.what === 'ready').length === 2);
+    const [first, second] = starts(m.dir);
+    assert.ok(!alive(first.pid));
+    const title = fs.readFileSync(`/proc/${m.pid}/cmdline`, 'utf8');
+    assert.ok(title.startsWith(`ts-vswitchd: monitoring pid ${second.pid} (1 crashes: pid ${first.pid} died, killed (Aborted)`), title);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(starts(m.dir).length, 2, 'restarted more than once');
+    process.kill(m.pid, 'SIGTERM');
+    assert.equal(await m.exited, 0);
+    assert.ok(events(m.dir).some((e) => e.what === 'stopped' && e.pid === second.pid), 'SIGTERM not passed on');
+    assert.deepEqual(monitorLog(m.dir).filter(([module]) => module === 'daemon_unix(monitor)'), [
+      ['daemon_unix(monitor)', 'ERR', `1 crashes: pid ${first.pid} died, killed (Aborted)${CORE_SUFFIX}, restarting`],
+      ['daemon_unix(monitor)', 'INFO', `pid ${second.pid} died, exit status 0, exiting`],
+    ]);
+  });
+
+  test('the process title says the daemon is healthy before any crash', async () => {
+    const m = monitor('serve');
+    await until(() => events(m.dir).some((e) => e.what === 'ready'));
+    const [only] = starts(m.dir);
+    assert.ok(fs.readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').startsWith(`ts-vswitchd: monitoring pid ${only.pid} (healthy)`));
+    process.kill(m.pid, 'SIGTERM');
+    assert.equal(await m.exited, 0);
+  });
+
+  test('the log file stays closed while the monitor waits, and is reopened to log a death', async () => {
+    const m = monitor('exit');
+    assert.equal(await m.exited, 0);
+    const vlogLines = monitorLog(m.dir).filter(([module]) => module === 'vlog(monitor)');
+    assert.deepEqual(vlogLines, [
+      ['vlog(monitor)', 'INFO', 'closing log file'],
+      ['vlog(monitor)', 'INFO', `opened log file ${path.join(m.dir, 'monitor.log')}`],
+    ]);
+  });
+
+  test('a daemon that exits on its own is not restarted; the monitor exits 0', async () => {
+    const m = monitor('exit');
+    assert.equal(await m.exited, 0);
+    const [only, ...rest] = starts(m.dir);
+    assert.deepEqual(rest, []);
+    assert.deepEqual(monitorLog(m.dir).pop(), ['daemon_unix(monitor)', 'INFO', `pid ${only.pid} died, exit status 0, exiting`]);
+  });
+
+  test('a daemon killed by SIGKILL is not restarted, as OVS restarts only after error signals', async () => {
+    const m = monitor('kill');
+    assert.equal(await m.exited, 0);
+    const [only, ...rest] = starts(m.dir);
+    assert.deepEqual(rest, []);
+    assert.deepEqual(monitorLog(m.dir).pop(), ['daemon_unix(monitor)', 'INFO', `pid ${only.pid} died, killed (Killed), exiting`]);
+  });
+
+  test('restarts come at most once per restart interval, with OVS\'s warning before a delayed one', async () => {
+    const m = monitor('abort,abort,serve', 1500);
+    await until(() => events(m.dir).filter((e) => e.what === 'ready').length === 3);
+    const [first, second] = starts(m.dir);
+    // The monitor's own timestamps: when it decided each restart.
+    const restarts = fs.readFileSync(path.join(m.dir, 'monitor.log'), 'utf8').split('\n')
+      .filter((l) => l.endsWith(', restarting')).map((l) => Date.parse(l.split('|')[0]));
+    assert.equal(restarts.length, 2);
+    assert.ok(restarts[1] - restarts[0] >= 1490, `second restart ${restarts[1] - restarts[0]} ms after the first`);
+    process.kill(m.pid, 'SIGTERM');
+    assert.equal(await m.exited, 0);
+    const lines = monitorLog(m.dir).filter(([module]) => module === 'daemon_unix(monitor)');
+    const crash2 = `2 crashes: pid ${second.pid} died, killed (Aborted)${CORE_SUFFIX}`;
+    assert.deepEqual(lines.slice(0, 3), [
+      ['daemon_unix(monitor)', 'ERR', `1 crashes: pid ${first.pid} died, killed (Aborted)${CORE_SUFFIX}, restarting`],
+      ['daemon_unix(monitor)', 'WARN', `${crash2}, waiting until 1.5 seconds since last restart`],
+      ['daemon_unix(monitor)', 'ERR', `${crash2}, restarting`],
+    ]);
+  });
+
+  test('SIGTERM while a restart waits out the interval ends the monitor without a restart', async () => {
+    const m = monitor('abort,abort,serve', 30_000);
+    await until(() => monitorLog(m.dir).some(([, level]) => level === 'WARN'));
+    process.kill(m.pid, 'SIGTERM');
+    assert.equal(await m.exited, 0);
+    assert.equal(starts(m.dir).length, 2);
+  });
+
+  test('a restarted daemon that fails before it is ready ends the monitor with its exit status', async () => {
+    const m = monitor('abort,fail');
+    assert.equal(await m.exited, 2);
+    assert.equal(starts(m.dir).length, 2);
+  });
+
+  test('a first daemon killed before it is ready is fatal, with OVS\'s messages', async () => {
+    const m = monitor('abort-early');
+    assert.equal(await m.exited, 1);
+    assert.deepEqual(monitorLog(m.dir).filter(([module]) => module === 'daemon_unix(monitor)'), [
+      ['daemon_unix(monitor)', 'ERR', `fork child died before signaling startup (killed (Aborted)${CORE_SUFFIX})`],
+      ['daemon_unix(monitor)', 'EMER', 'could not initiate process monitoring'],
+    ]);
   });
 });
