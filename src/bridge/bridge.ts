@@ -121,6 +121,8 @@ export class BridgeLayer {
   private again = false;
   /** each bridge's OpenFlow switch */
   readonly ofprotos = new Map<string, BridgeOfproto>();
+  /** bridges whose OpenFlow switch listens already */
+  private readonly serving = new Set<string>();
 
   constructor(
     private readonly ovsdb: OvsdbClient,
@@ -136,6 +138,7 @@ export class BridgeLayer {
   close(): void {
     for (const o of this.ofprotos.values()) o.close();
     this.ofprotos.clear();
+    this.serving.clear();
   }
 
   /**
@@ -331,6 +334,11 @@ export class BridgeLayer {
     for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
     for (const name of [...this.bridgeIds.keys()]) if (!bridges.some((b) => b.name === name)) this.bridgeIds.delete(name);
 
+    // A new bridge's OpenFlow tables (with their default flows) must reach the workers before
+    // the bridge does: a revalidator that saw the bridge with empty tables would delete the
+    // megaflows a restarted daemon adopts.
+    if (this.ofprotoEnv) this.createOfprotos(bridges);
+
     const json = JSON.stringify(config.bridges);
     if (json !== this.lastConfigJson) {
       this.lastConfigJson = json;
@@ -344,30 +352,36 @@ export class BridgeLayer {
 
   /** Creates, configures and deletes each bridge's OpenFlow switch, and tells it its ports. */
   private async reconcileOfprotos(bridges: WantedBridge[], config: OfprotoConfig): Promise<void> {
-    const { rundir, env } = this.ofprotoEnv!;
+    const { rundir } = this.ofprotoEnv!;
     for (const [name, o] of [...this.ofprotos]) {
       if (bridges.some((b) => b.name === name)) continue;
       o.close();
       this.ofprotos.delete(name);
+      this.serving.delete(name);
     }
     for (const b of bridges) {
       const bc = config.bridges.find((x) => x.name === b.name);
-      if (!bc) continue;
-      const settings = this.ofprotoSettings(b);
-      let o = this.ofprotos.get(b.name);
-      if (!o) {
-        o = new BridgeOfproto(b.name, env, settings);
-        this.ofprotos.set(b.name, o);
+      const o = this.ofprotos.get(b.name);
+      if (!bc || !o) continue;
+      if (!this.serving.has(b.name)) {
+        this.serving.add(b.name);
         try {
           await o.start(rundir);
         } catch (e) {
           this.log.err(`${b.name}: cannot serve OpenFlow: ${(e as Error).message}`);
         }
       } else {
-        await o.configure(settings);
+        await o.configure(this.ofprotoSettings(b));
       }
       const features = ethtoolGset(bc.ports.map((p) => p.name)).map(decodeEthtoolFeatures);
       o.setPorts(bc.ports.map((p, i) => ({ desc: portDesc(p.name, p.ofport, features[i]), odpPort: p.odpPort })));
+    }
+  }
+
+  /** Creates the OpenFlow switch of each bridge that has none yet (its tables go to the workers). */
+  private createOfprotos(bridges: WantedBridge[]): void {
+    for (const b of bridges) {
+      if (!this.ofprotos.has(b.name)) this.ofprotos.set(b.name, new BridgeOfproto(b.name, this.ofprotoEnv!.env, this.ofprotoSettings(b)));
     }
   }
 

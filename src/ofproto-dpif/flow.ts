@@ -7,6 +7,7 @@
  * and the datapath key conversion read like OVS's code over `struct flow` members.
  */
 import { FLOW_LAYOUT, FLOW_LEN, MfStorage, PT_ETH, OFPHTN_ETHERTYPE, readSlot, writeSlot } from '../openflow/meta-flow';
+import { ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS, ETH_TYPE_MPLS_MCAST, FLOW_DL_TYPE_NONE } from '../openflow/match';
 
 
 /** The storage slots of the flow layout, by OVS `struct flow` member name (`S.dl_src`, …). */
@@ -17,39 +18,19 @@ export const FLOW_NW_FRAG_ANY = 1 << 0;
 export const FLOW_NW_FRAG_LATER = 1 << 1;
 export const FLOW_NW_FRAG_MASK = FLOW_NW_FRAG_ANY | FLOW_NW_FRAG_LATER;
 
-/** The 802.1Q "tag present" bit OVS keeps in a TCI (the CFI/DEI position). */
-export const VLAN_CFI = 0x1000;
-/** VLAN ID bits of a TCI. */
-export const VLAN_VID_MASK = 0x0fff;
-/** Priority code point bits of a TCI. */
-export const VLAN_PCP_MASK = 0xe000;
+/** VLAN TCI bits, Ethertypes, IP protocols and ND types: the field table's own (src/openflow). */
+export { VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK } from '../openflow/meta-flow';
+export {
+  ETH_TYPE_IP, ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_IPV6, ETH_TYPE_MPLS, ETH_TYPE_MPLS_MCAST, ETH_TYPE_NSH,
+  FLOW_DL_TYPE_NONE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6, IPPROTO_SCTP,
+  ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT,
+} from '../openflow/match';
 export const VLAN_PCP_SHIFT = 13;
-
-/** Ethertypes (IEEE registry). */
-export const ETH_TYPE_IP = 0x0800;
-export const ETH_TYPE_ARP = 0x0806;
-export const ETH_TYPE_RARP = 0x8035;
+/** 802.1Q and 802.1ad TPIDs. */
 export const ETH_TYPE_VLAN_8021Q = 0x8100;
 export const ETH_TYPE_VLAN_8021AD = 0x88a8;
-export const ETH_TYPE_IPV6 = 0x86dd;
-export const ETH_TYPE_MPLS = 0x8847;
-export const ETH_TYPE_MPLS_MCAST = 0x8848;
-export const ETH_TYPE_NSH = 0x894f;
 /** Ethertypes below this are 802.3 lengths (IEEE 802.3 §3.2.6). */
 export const ETH_TYPE_MIN = 0x600;
-/** OVS's `dl_type` for a frame without an Ethertype (802.2 LLC). */
-export const FLOW_DL_TYPE_NONE = 0x05ff;
-
-/** IP protocol numbers (IANA). */
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_ICMPV6 = 58;
-export const IPPROTO_SCTP = 132;
-
-/** ICMPv6 neighbor discovery types (RFC 4861). */
-export const ND_NEIGHBOR_SOLICIT = 135;
-export const ND_NEIGHBOR_ADVERT = 136;
 
 /** `packet_type` of an Ethernet frame. */
 export { PT_ETH, OFPHTN_ETHERTYPE };

@@ -29,13 +29,8 @@ export interface MfSubfield {
   nBits: number;
 }
 
-/** `OFPR_*` packet-in reasons (openflow-common.h `enum ofp_packet_in_reason`). */
-export const OFPR_NO_MATCH = 0;
-export const OFPR_ACTION = 1;
-export const OFPR_INVALID_TTL = 2;
-export const OFPR_ACTION_SET = 3;
-export const OFPR_GROUP = 4;
-export const OFPR_PACKET_OUT = 5;
+/** `OFPR_*` packet-in reasons: ofp-switch.ts defines them with the async masks that use them. */
+export { OFPR_NO_MATCH, OFPR_ACTION, OFPR_INVALID_TTL, OFPR_ACTION_SET, OFPR_GROUP, OFPR_PACKET_OUT } from './ofp-switch';
 
 /** `NX_CTLR_NO_METER`: controller action without a meter. */
 export const NX_CTLR_NO_METER = 0;

@@ -158,6 +158,10 @@ class Revalidator {
   }
 
   pass(): void {
+    // Until the main thread has sent a real configuration (version 0 is the empty one posted at
+    // start), every adopted megaflow would translate to "no such bridge" and be deleted: a
+    // restarted daemon must leave them forwarding until it knows its bridges.
+    if (this.replica.version < 1) return;
     const t0 = monotonicMs();
     const seq = this.chan.nextSeq();
     const bodies = this.chan.dump(flowDumpRequest(this.init.families, seq, this.init.dpIfindex), seq, 'OVS_FLOW_CMD_GET dump');
