@@ -34,7 +34,7 @@ import {
   decodePortDescRequest, decodePortMod, decodePortStatsRequest, decodeQueueGetConfigRequest, decodeQueueStatsRequest,
   encodePortDescReply, encodePortStatsReply, encodePortStatus, encodeQueueGetConfigReply, encodeQueueStatsReply,
   OFPPR_ADD, OFPPR_DELETE, OFPPR_MODIFY, OFPUTIL_PC_PORT_DOWN, PortDesc, PortStats,
-  STATS_UNKNOWN,
+  OFPQ_ALL, STATS_UNKNOWN,
 } from '../openflow/ofp-port';
 import {
   asyncConfigDefault, decodeFlowModTableId, decodeRoleMessage, decodeSetAsync, decodeSetConfig, decodeSetControllerId,
@@ -44,7 +44,7 @@ import {
   OFPUTIL_C_GROUP_STATS, OFPUTIL_C_PORT_STATS, OFPUTIL_C_QUEUE_STATS, OFPUTIL_C_TABLE_STATS, OFPUTIL_C_BUNDLES,
   OFPC_FRAG_NORMAL, OFPC_FRAG_REASM, OAM_PACKET_IN, OFPR_EXPLICIT_MISS, OFPR_IMPLICIT_MISS, OFPR_NO_MATCH,
 } from '../openflow/ofp-switch';
-import { ALL_OFPACT_FEATURES, TableMiss, decodeTableMod, defaultTableFeatures, encodeTableDescReply, encodeTableFeaturesReply, encodeTableStatsReply, OFPTMPEF14_IMPORTANCE, OFPTMPEF14_LIFETIME, OFPTMPEF14_OTHER } from '../openflow/ofp-table';
+import { ALL_OFPACT_FEATURES, TableMiss, decodeTableMod, defaultTableFeatures, encodeTableDescReply, encodeTableFeaturesReply, encodeTableStatsReply } from '../openflow/ofp-table';
 import { decodeTlvTableMod, encodeTlvTableReply, TlvTable } from '../openflow/ofp-tlv';
 import { hashInt } from '../util/ovs-hash';
 import { Hmap } from '../util/hmap';
@@ -263,10 +263,13 @@ export class BridgeOfproto {
         this.ports.set(p.desc.portNo, { desc: p.desc, odpPort: p.odpPort, createdMs: now });
         this.portOrder.insert(p.desc.portNo, p.desc.portNo);
         this.sendPortStatus(OFPPR_ADD, p.desc);
-      } else if (JSON.stringify(old.desc) !== JSON.stringify(p.desc) || old.odpPort !== p.odpPort) {
-        old.desc = p.desc;
+      } else {
+        // The netdev decides PORT_DOWN; the other config bits are OpenFlow's own (port_mod).
+        const desc = { ...p.desc, config: (p.desc.config & OFPUTIL_PC_PORT_DOWN) | (old.desc.config & ~OFPUTIL_PC_PORT_DOWN) };
+        if (JSON.stringify(old.desc) === JSON.stringify(desc) && old.odpPort === p.odpPort) continue;
+        old.desc = desc;
         old.odpPort = p.odpPort;
-        this.sendPortStatus(OFPPR_MODIFY, p.desc);
+        this.sendPortStatus(OFPPR_MODIFY, desc);
       }
     }
     for (const [no, p] of [...this.ports]) {
@@ -459,11 +462,7 @@ export class BridgeOfproto {
         return;
       }
       case 'TABLE_DESC_REQUEST': {
-        const descs = this.tables.tableInfo().filter((t) => !t.hidden).map((t) => ({
-          tableId: t.tableId, eviction: t.evictionOpenFlow ? 'on' as const : 'off' as const,
-          evictionFlags: OFPTMPEF14_OTHER | OFPTMPEF14_IMPORTANCE | OFPTMPEF14_LIFETIME,
-          vacancy: 'off' as const, tableVacancy: { vacancyDown: 0, vacancyUp: 0, vacancy: 0 },
-        }));
+        const descs = this.tables.tableInfo().filter((t) => !t.hidden).map((t) => this.tables.tableDesc(t.tableId));
         c.send(...encodeTableDescReply(msg, descs));
         return;
       }
@@ -482,8 +481,11 @@ export class BridgeOfproto {
       case 'PORT_STATS_REQUEST': return this.handlePortStats(c, msg);
       case 'PORT_MOD': return this.handlePortMod(c, msg);
       case 'QUEUE_STATS_REQUEST': {
-        const { portNo } = decodeQueueStatsRequest(msg);
+        const { portNo, queueId } = decodeQueueStatsRequest(msg);
         if (portNo !== OFPP_ANY && !this.ports.has(portNo)) throw new OfpError('OFPQOFC_BAD_PORT');
+        // No QoS is configured on any port, so no port has a queue to report (OVS: OFPQOFC_BAD_QUEUE
+        // for a queue asked for by number).
+        if (queueId !== OFPQ_ALL) throw new OfpError('OFPQOFC_BAD_QUEUE');
         c.send(...encodeQueueStatsReply(msg, []));
         return;
       }
@@ -609,7 +611,9 @@ export class BridgeOfproto {
         portNo: p.desc.portNo, durationSec: Math.floor(d / 1000), durationNsec: (d % 1000) * 1e6,
         rxPackets: u(k?.rxPackets), txPackets: u(k?.txPackets), rxBytes: u(k?.rxBytes), txBytes: u(k?.txBytes),
         rxDropped: u(k?.rxDropped), txDropped: u(k?.txDropped), rxErrors: u(k?.rxErrors), txErrors: u(k?.txErrors),
-        rxFrameErrors: STATS_UNKNOWN, rxOverErrors: STATS_UNKNOWN, rxCrcErrors: STATS_UNKNOWN, collisions: STATS_UNKNOWN,
+        // The kernel's link statistics carry these too; on the netdevs a bridge has they are 0.
+        rxFrameErrors: k ? 0n : STATS_UNKNOWN, rxOverErrors: k ? 0n : STATS_UNKNOWN, rxCrcErrors: k ? 0n : STATS_UNKNOWN,
+        collisions: k ? 0n : STATS_UNKNOWN,
       } as PortStats);
     }
     c.send(...encodePortStatsReply(msg, stats));
