@@ -333,6 +333,17 @@ export class Connmgr extends EventEmitter {
     return out;
   }
 
+  /**
+   * Drops every connection, as `ovs-appctl bridge/reconnect` does (OVS `connmgr_reconnect()`):
+   * active controllers reconnect after their backoff, peers of passive ones must connect again.
+   */
+  reconnect(): void {
+    for (const c of [...this.connections()]) {
+      this.opts.info(`${c.name}: disconnecting`);
+      c.vconn.close('reconnect requested');
+    }
+  }
+
   /** Closes every listener and connection. */
   close(): void {
     for (const t of [...this.services.keys()]) this.removeService(t);

@@ -44,6 +44,7 @@ function fixture() {
     nRevalidators: 1,
     revalidatorStats: () => ({ dumps: 3, flows: 5, avgFlows: 4, maxFlows: 5, ukeys: 5, durationMs: 2 }),
   } as unknown as Udpif;
+  const reconnected: string[] = [];
   // Each bridge's tables hold what a standalone bridge without controllers starts with.
   const ofprotos = new Map(['br0', 'br1'].map((name) => {
     const tables = new FlowTables({ now: () => now });
@@ -52,7 +53,7 @@ function fixture() {
       idleTimeout: 0, hardTimeout: 0, importance: 0, flags: 0, bufferId: 0xffffffff, outPort: 0xffff,
       outGroup: 0xffffffff, ofpacts: [{ type: 'output', port: 0xfffa, maxLen: 0 }], modifyCookie: false,
     });
-    return [name, { tables }];
+    return [name, { tables, connmgr: { reconnect: () => reconnected.push(name) } }];
   }));
   const parts: DaemonParts = { udpif, ofprotos };
   const ofproto = new OfprotoCommands(() => parts, () => now, () => now);
@@ -61,7 +62,7 @@ function fixture() {
   ofproto.register(registry);
   registerMemoryCommand(registry, () => parts, (b) => ofproto.rulesOf(b));
   const run = async (...words: string[]) => registry.execute(words[0], words.slice(1));
-  return { run, macTable, ofprotos, parts, advance: (ms: number) => (now += ms), now: () => now };
+  return { run, macTable, ofprotos, parts, reconnected, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 describe('fdb commands', () => {
@@ -162,6 +163,15 @@ describe('bridge and datapath listings', () => {
     const offload = (await f.run('bridge/dump-flows', '--offload-stats', 'br0')).text.split('\n')[0];
     assert.equal(offload, 'duration=12s, n_packets=10, n_bytes=756, n_offload_packets=0, n_offload_bytes=0, priority=0,actions=NORMAL');
     assert.deepEqual(await f.run('bridge/dump-flows', 'nobr'), { ok: false, text: 'Unknown bridge\n' });
+  });
+
+  test('bridge/reconnect drops the connections of one bridge, or of every bridge', async () => {
+    const f = fixture();
+    assert.deepEqual(await f.run('bridge/reconnect', 'br1'), { ok: true, text: '' });
+    assert.deepEqual(f.reconnected, ['br1']);
+    assert.deepEqual(await f.run('bridge/reconnect'), { ok: true, text: '' });
+    assert.deepEqual(f.reconnected.slice(1).sort(), ['br0', 'br1']);
+    assert.deepEqual(await f.run('bridge/reconnect', 'nobr'), { ok: false, text: 'Unknown bridge\n' });
   });
 
   test('ofproto/list and dpif/dump-dps name every bridge, sorted', async () => {

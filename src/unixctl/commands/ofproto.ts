@@ -119,6 +119,7 @@ export class OfprotoCommands {
   /** Registers the commands in `registry`. */
   register(registry: UnixctlRegistry): void {
     registry.register('bridge/dump-flows', '[--offload-stats] bridge', 1, 2, (a) => this.dumpRules(a));
+    registry.register('bridge/reconnect', '[bridge]', 0, 1, (a) => this.reconnect(a));
     registry.register('ofproto/list', '', 0, 0, () => this.list());
     registry.register('fdb/flush', '[bridge]', 0, 1, (a) => this.fdbFlush(a));
     registry.register('fdb/show', 'bridge', 1, 1, (a) => this.fdbShow(a[0]));
@@ -151,6 +152,18 @@ export class OfprotoCommands {
       out += `table_id=${TBL_INTERNAL}, duration=${seconds}s, n_packets=0, n_bytes=0, ${offloadText}${rule}\n`;
     }
     return out;
+  }
+
+  /**
+   * `bridge/reconnect [BRIDGE]`: drops the OpenFlow connections of one bridge or of all, so
+   * controllers reconnect (OVS `bridge_unixctl_reconnect`). No output.
+   * @throws UnixctlError "Unknown bridge"
+   */
+  private reconnect(args: string[]): string {
+    const parts = this.parts();
+    const names = args.length ? [requireBridge(parts, args[0], 'Unknown bridge').name] : bridgesOf(parts).map((b) => b.name);
+    for (const n of names) parts.ofprotos?.get(n)?.connmgr?.reconnect();
+    return '';
   }
 
   /** `ofproto/list`: one bridge name per line. */

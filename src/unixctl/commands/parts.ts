@@ -20,8 +20,8 @@ export interface DaemonParts {
   udpif?: Udpif;
   /** The database client and its replica. */
   ovsdb?: OvsdbClient;
-  /** Each bridge's OpenFlow tables (the main thread's ofproto), by bridge name. */
-  ofprotos?: ReadonlyMap<string, { readonly tables: FlowTables }>;
+  /** Each bridge's OpenFlow tables and connections (the main thread's ofproto), by bridge name. */
+  ofprotos?: ReadonlyMap<string, { readonly tables: FlowTables; readonly connmgr?: { reconnect(): void } }>;
 }
 
 /** Returns the daemon's parts as they are now. */
