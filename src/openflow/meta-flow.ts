@@ -32,11 +32,6 @@
  */
 import { ofp10PortToOfp11, ofp11PortToOfp10 } from './common';
 
-/**
- * Converts an OpenFlow 1.1+ 32-bit port to the internal 16-bit number; `undefined` for
- * 0xff00..0xfffffeff (OVS `ofputil_port_from_ofp11`). Same as common.ts `ofp11PortToOfp10`.
- */
-export const portFromOfp11 = ofp11PortToOfp10;
 
 /** Prerequisite classes (OVS `enum mf_prereqs`, without the `MFP_` prefix). */
 export type MfPrereq =

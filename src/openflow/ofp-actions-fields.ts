@@ -8,7 +8,8 @@
  * A 64-bit OXM header is `class(16) field(7) hasmask(1) length(8)` followed, for the
  * experimenter class 0xffff, by a 32-bit experimenter id that `length` counts.
  */
-import { MF_FIELDS, MfField, MfHeader, OFPXMC12_EXPERIMENTER, mfField, portFromOfp11 } from './meta-flow';
+import { MF_FIELDS, MfField, MfHeader, OFPXMC12_EXPERIMENTER, mfField } from './meta-flow';
+import { ofp11PortToOfp10 } from './common';
 import { Match } from './match';
 import { OfpError } from './ofp-errors';
 import type { MfSubfield } from './ofpacts';
@@ -237,7 +238,7 @@ export function formatSubfield(sf: MfSubfield): string {
  * a 32-bit port has a 16-bit counterpart, an NSH TTL is at most 63, an NSH MD type 1 or 2.
  */
 export function mfIsValueValid(f: MfField, value: Buffer): boolean {
-  if (f.format === 'ofp11_port') return portFromOfp11(value.readUInt32BE(0)) !== undefined;
+  if (f.format === 'ofp11_port') return ofp11PortToOfp10(value.readUInt32BE(0)) !== undefined;
   if (f.name === 'nsh_ttl') return value[0] <= 63;
   if (f.name === 'nsh_mdtype') return value[0] === 1 || value[0] === 2;
   if (f.view) {

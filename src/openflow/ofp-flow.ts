@@ -10,9 +10,10 @@
  */
 import {
   OFP10_VERSION, OFP11_VERSION, OFP12_VERSION, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION,
-  OFPG_ANY, OFPTT_ALL, ofp10PortToOfp11, ofp11PortToOfp10,
+  OFPG_ANY, OFPTT_ALL, ofp10PortToOfp11,
 } from './common';
 import { OfpError } from './ofp-errors';
+import { portFromOfp11 } from './ofp-port';
 import type { OfpMsg, OfpRaw } from './ofp-msgs';
 import { encodeMsg, encodeMultipartReply, rawReplyFor } from './ofp-msgs';
 import type { Match } from './match';
@@ -536,15 +537,8 @@ export function encodeFlowActions(version: number, ofpacts: Ofpact[]): Buffer {
   return version === OFP10_VERSION ? encodeActions(version, ofpacts) : encodeInstructions(version, ofpacts);
 }
 
-/**
- * Converts a 32-bit OpenFlow 1.1+ port to 16-bit internal numbering.
- * @throws OfpError OFPBAC_BAD_OUT_PORT for numbers between 0xff00 and 0xfffffeff, as OVS
- */
-export function portFromOfp11(port: number): number {
-  const p = ofp11PortToOfp10(port);
-  if (p === undefined) throw new OfpError('OFPBAC_BAD_OUT_PORT', `port ${port} is outside the supported range`);
-  return p;
-}
+/** The 32-bit → 16-bit port conversion that refuses unmappable ports (OFPBAC_BAD_OUT_PORT). */
+export { portFromOfp11 };
 
 /** Returns `count` with "unknown" (UINT64_MAX) mapped to 0, for versions without an unknown value. */
 function unknownToZero(count: bigint): bigint {
