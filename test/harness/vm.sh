@@ -25,7 +25,7 @@
 #
 # Environment (host side):
 #   TSV_VM_CACHE    cache directory for the guest kernel and initrd [/var/cache/ts-vswitchd-vm]
-#   TSV_VM_SMP, TSV_VM_MEM, TSV_VM_TIMEOUT   defaults for --smp [4], --mem [3072], --timeout [1800]
+#   TSV_VM_SMP, TSV_VM_MEM, TSV_VM_TIMEOUT   defaults for --smp [4], --mem [3072], --timeout [3600]
 #   TSV_VM_ACCEL    QEMU accelerator [tcg]; `kvm` where nested virtualisation really works
 #   TSV_VM_KERNEL_PKG  Debian kernel package to boot [what linux-image-amd64 depends on]
 #   TSV_VM_QEMU_ARGS   extra QEMU arguments (word-split)
@@ -34,7 +34,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${TSV_VM_CACHE:-/var/cache/ts-vswitchd-vm}
-SMP=${TSV_VM_SMP:-4} MEM=${TSV_VM_MEM:-3072} TMO=${TSV_VM_TIMEOUT:-1800} ACCEL=${TSV_VM_ACCEL:-tcg}
+SMP=${TSV_VM_SMP:-4} MEM=${TSV_VM_MEM:-3072} TMO=${TSV_VM_TIMEOUT:-3600} ACCEL=${TSV_VM_ACCEL:-tcg}
 # Bump when the initrd recipe below changes, so existing caches rebuild it.
 RECIPE=3
 # Modules the initrd needs to reach the host filesystem; their dependencies are resolved by
