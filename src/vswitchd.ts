@@ -12,6 +12,7 @@
  * the kernel, so traffic keeps flowing on existing megaflows and a restarted daemon adopts them.
  * `ovs-appctl exit --cleanup` deletes the datapath (and with it every vport and flow) first.
  */
+import { RuleCredits } from './upcall/rule-credits';
 import { formatFeatureLog, probeDatapathFeatures } from './dpif-netlink/features';
 import { versionText, type VswitchdOptions } from './cli';
 import { BridgeLayer, BRIDGE_MONITORED_TABLES } from './bridge/bridge';
@@ -184,7 +185,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   });
   r.bridge = bridge;
   r.parts.ofprotos = bridge.ofprotos;
-  udpif.on('rule-stats', (br, credits) => bridge.ofprotos.get(br)?.creditRules(credits));
+  udpif.on('rule-stats', (br, credits, tables) => bridge.ofprotos.get(br)?.creditRules(credits, tables));
   udpif.on('packet-in', (pin) => bridge.ofprotos.get(pin.bridge)?.sendPacketIn(pin));
   bridge.adoptVports(existing);
 
@@ -242,6 +243,10 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   };
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
+  // As OVS (xlate with resubmit_stats): the packet counts in the rules and tables it went through.
+  const credits = new RuleCredits();
+  credits.add(br, r.rules, r.tableLookups, 1n, BigInt(packet.length), Date.now());
+  credits.flush(0, (m) => { if (m.type === 'rule-stats') o.creditRules(m.credits, m.tables); }, true);
   for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
 }
 

@@ -333,11 +333,14 @@ export class BridgeOfproto {
   }
 
   /**
-   * Credits datapath-derived counters to rules (from the revalidators and handlers).
-   * @param credits [rule id, packets, bytes, last-used ms]
+   * Credits datapath-derived counters to rules and tables (from the revalidators, handlers and
+   * packet-outs).
+   * @param credits [rule id, packets, bytes, last-used Date.now() ms]
+   * @param tables [table id, lookups that matched, lookups that missed]
    */
-  creditRules(credits: Array<[number, bigint, bigint, number]>): void {
+  creditRules(credits: ReadonlyArray<readonly [number, bigint, bigint, number]>, tables: ReadonlyArray<readonly [number, bigint, bigint]> = []): void {
     for (const [id, p, b, used] of credits) this.tables.creditStats(id, p, b, used);
+    for (const [id, matched, missed] of tables) this.tables.creditTableStats(id, matched, missed);
   }
 
   /**

@@ -154,6 +154,12 @@ export interface XlateResult {
   bridge?: string;
   /** ids of the rules the translation went through, in order (a rule met twice appears twice) */
   rules: number[];
+  /**
+   * the OpenFlow table lookups it did, in order, each `tableId << 1 | 1` when a rule matched and
+   * `tableId << 1` on a miss: what table stats' lookup/matched counters are credited with (OVS
+   * `rule_dpif_lookup_from_table()` with stats)
+   */
+  tableLookups: number[];
   /** packets sent to the controller */
   packetIns: XlatePacketIn[];
   /** true when some packet goes to the controller: execute, but install no megaflow */
@@ -241,7 +247,7 @@ class Ctx {
     this.flowTpid = this.baseTpid = get(this.flow, S.vlan_tci) & VLAN_CFI ? input.vlanTpid || ETH_TYPE_VLAN_8021Q : 0;
     this.packetNow = input.packet ? Buffer.from(input.packet) : undefined;
     this.res = {
-      actions: [], wc: this.wc, learned: [], bridge: br.name, rules: [], packetIns: [], slow: false,
+      actions: [], wc: this.wc, learned: [], bridge: br.name, rules: [], tableLookups: [], packetIns: [], slow: false,
       unsupported: [], trace: [],
     };
   }
@@ -591,6 +597,7 @@ function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn:
     if (id === TBL_INTERNAL) continue;
     ctx.tableId = id;
     found = br.tables.lookup(id, flow, wc);
+    ctx.res.tableLookups.push((id << 1) | (found ? 1 : 0));
     if (found) break;
     if (honorMiss) {
       miss = br.tableMiss(id);
@@ -1033,7 +1040,7 @@ export function xlate(portOfOdp: (odpPort: number) => XlateOwner | undefined, od
   wcExact(wc, S.recirc_id);
   if (isIpAny(input.flow)) wcOr(wc, S.nw_frag, FLOW_NW_FRAG_MASK);
   return {
-    actions: [], wc, learned: [], rules: [], packetIns: [], slow: false, unsupported: [],
+    actions: [], wc, learned: [], rules: [], tableLookups: [], packetIns: [], slow: false, unsupported: [],
     trace: [`odp port ${odpInPort} belongs to no bridge: drop`],
   };
 }
@@ -1048,6 +1055,10 @@ export interface PacketOutResult {
   packetIns: XlatePacketIn[];
   /** MAC entries NORMAL learned (packet-outs learn, as in OVS) */
   learned: XlateResult['learned'];
+  /** rules the packet went through, to credit with it (see {@link XlateResult.rules}) */
+  rules: number[];
+  /** table lookups to credit (see {@link XlateResult.tableLookups}) */
+  tableLookups: number[];
   /** ofpacts skipped as unsupported */
   unsupported: string[];
   trace: string[];
@@ -1077,6 +1088,8 @@ export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array
     odpKey: encodeFlowKey(key),
     packetIns: x.packetIns,
     learned: x.learned,
+    rules: x.rules,
+    tableLookups: x.tableLookups,
     unsupported: x.unsupported,
     trace: x.trace,
   };

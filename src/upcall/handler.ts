@@ -99,7 +99,7 @@ class Handler {
           log.dbg(`upcall on odp port ${odpFlow.odpInPort}, which no bridge owns yet: dropped`);
           continue;
         }
-        this.credits.add(x.bridge, x.rules, 1n, BigInt(up.packet.length), wallMs);
+        this.credits.add(x.bridge, x.rules, x.tableLookups, 1n, BigInt(up.packet.length), wallMs);
         for (const name of x.unsupported) {
           if (this.warned.has(`${x.bridge} ${name}`)) continue;
           this.warned.add(`${x.bridge} ${name}`);

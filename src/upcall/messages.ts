@@ -13,6 +13,9 @@ export type WorkerLogLevel = 'emer' | 'err' | 'warn' | 'info' | 'dbg';
 /** One rule's counters to add: [rule id, packets, bytes, last used (Date.now() ms)]. */
 export type RuleCredit = [ruleId: number, packets: bigint, bytes: bigint, usedMs: number];
 
+/** One OpenFlow table's lookup counters to add: [table id, lookups that matched, lookups that missed]. */
+export type TableCredit = [tableId: number, matched: bigint, missed: bigint];
+
 /** A packet a translation sent to the controller, as a handler reports it. */
 export interface WorkerPacketIn {
   /** the packet at the controller action */
@@ -58,7 +61,7 @@ export type FromWorker =
   /** handler: a packet for the controller */
   | { type: 'packet-in'; bridge: string; pin: WorkerPacketIn }
   /** counters to add to rules, per bridge, batched */
-  | { type: 'rule-stats'; bridge: string; credits: RuleCredit[] };
+  | { type: 'rule-stats'; bridge: string; credits: RuleCredit[]; tables: TableCredit[] };
 
 /** What every worker receives as `workerData`. */
 export interface WorkerInit {

@@ -46,6 +46,8 @@ interface Ukey {
   /** the bridge and rules of its last translation, which its statistics are credited to */
   bridge?: string;
   rules?: number[];
+  /** the table lookups of that translation (`XlateResult.tableLookups`) */
+  tables?: number[];
 }
 
 /** True when `b` has a 1-bit where `a` has a 0 (OVS `flow_wildcards_has_extra(a, b)`). */
@@ -137,20 +139,21 @@ class Revalidator {
     // What the flow matched since the last dump went through the rules of the translation that
     // installed it, as OVS pushes stats through the old translation's cache; deleted flows'
     // final counts are credited too.
-    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules } : undefined;
+    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [] } : undefined;
     if (!uk.rules || (!reason && (newPackets || uk.generation !== this.replica.generation || uk.macGen !== macGen))) {
       const t = this.translate(f, usedMs, newPackets && !reason);
       if (t) {
         uk.bridge = t.x.bridge;
         uk.rules = t.x.rules;
+        uk.tables = t.x.tableLookups;
         reason ??= t.reason;
       }
       uk.generation = this.replica.generation;
       uk.macGen = macGen;
-      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules };
+      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [] };
     }
     if (newPackets && creditTo) {
-      this.credits.add(creditTo.bridge, creditTo.rules, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
+      this.credits.add(creditTo.bridge, creditTo.rules, creditTo.tables, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
     }
     uk.packets = packets;
     uk.bytes = bytes;

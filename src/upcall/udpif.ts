@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { DatapathInfo, DpifNetlink } from '../dpif-netlink/dpif';
 import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
 import type { FlowTablesDelta } from '../ofproto-dpif/flow-table';
-import type { FromWorker, RuleCredit, ToWorker, WorkerInit, WorkerPacketIn } from './messages';
+import type { FromWorker, RuleCredit, TableCredit, ToWorker, WorkerInit, WorkerPacketIn } from './messages';
 import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
 import { MacTable } from '../ofproto-dpif/mac-learning';
@@ -63,13 +63,14 @@ export interface UdpifPacketIn extends WorkerPacketIn {
 /**
  * The events a {@link Udpif} emits:
  * - 'packet-in' (pin: UdpifPacketIn), once per packet a controller action or table miss sends up;
- * - 'rule-stats' (bridge: string, credits: RuleCredit[]): counters to add to the bridge's rules
- *   ([rule id, packets, bytes, last used as Date.now() ms]), batched by each worker at most every
+ * - 'rule-stats' (bridge: string, credits: RuleCredit[], tables: TableCredit[]): counters to add to the bridge's rules
+ *   ([rule id, packets, bytes, last used as Date.now() ms]) and to its tables' lookup counters
+ *   ([table id, matched, missed]), batched by each worker at most every
  *   100 ms and at the end of each revalidator dump (before its 'dump-done').
  */
 export interface UdpifEvents {
   'packet-in': [pin: UdpifPacketIn];
-  'rule-stats': [bridge: string, credits: RuleCredit[]];
+  'rule-stats': [bridge: string, credits: RuleCredit[], tables: TableCredit[]];
 }
 
 interface WorkerHandle {
@@ -159,7 +160,7 @@ export class Udpif extends EventEmitter<UdpifEvents> {
         this.emit('packet-in', { ...m.pin, bridge: m.bridge });
         break;
       case 'rule-stats':
-        this.emit('rule-stats', m.bridge, m.credits);
+        this.emit('rule-stats', m.bridge, m.credits, m.tables);
         break;
       case 'ready':
         this.log.warn(`${name} said ready twice`);

@@ -259,6 +259,20 @@ test('table-miss configuration: drop, continue to the next table, controller', (
   assert.deepEqual(noPin.packetIns, [], 'OFPPC_NO_PACKET_IN on the input port');
 });
 
+test('table lookups are reported per table with hit or miss, as table stats count them', () => {
+  const { r, ids } = bridge([
+    { match: '', ofpacts: [{ type: 'resubmit', inPort: OFPP_IN_PORT, tableId: 5, withCtOrig: false }, { type: 'goto_table', tableId: 2 }] },
+    { table: 2, match: 'arp', ofpacts: [out(3)] },
+  ], { tableMiss: { 3: 'continue' } });
+  const t = trace(r, ARP(2));
+  assert.deepEqual(t.rules, [ids[0], ids[1]]);
+  // table 0 hit, resubmit to 5 missed, goto 2 hit
+  assert.deepEqual(t.tableLookups, [(0 << 1) | 1, 5 << 1, (2 << 1) | 1]);
+  // a miss that continues walks every table until a hit or the end
+  const c = trace(bridge([{ table: 2, match: 'arp', ofpacts: [out(3)] }], { tableMiss: { 0: 'continue', 1: 'continue' } }).r, ARP(2));
+  assert.deepEqual(c.tableLookups, [0, 1 << 1, (2 << 1) | 1]);
+});
+
 test('a resubmit that misses does nothing and sends nothing to the controller', () => {
   const { r } = bridge([{ match: '', ofpacts: [{ type: 'resubmit', inPort: OFPP_IN_PORT, tableId: 5, withCtOrig: false }, out(3)] }]);
   const t = trace(r, ARP(2));
