@@ -13,6 +13,9 @@
  * `ovs-appctl exit --cleanup` deletes the datapath (and with it every vport and flow) first.
  */
 import { RuleCredits } from './upcall/rule-credits';
+import { DpifMeters } from './ofproto-dpif/dp-meters';
+import { IFF_UP, RtnlSocket } from './dpctl/rtnl';
+import { readNetdevState } from './util/netdev-sysfs';
 import { formatFeatureLog, probeDatapathFeatures } from './dpif-netlink/features';
 import { versionText, type VswitchdOptions } from './cli';
 import { BridgeLayer, BRIDGE_MONITORED_TABLES } from './bridge/bridge';
@@ -52,6 +55,8 @@ interface Running {
   /** Coverage counters, sampled from startup on. */
   coverage: Coverage;
   unixctl?: UnixctlServer;
+  /** rtnetlink socket for port_mod's administrative up/down, opened on first use */
+  rtnl?: RtnlSocket;
   /** What unixctl commands see: each part once it is up. */
   parts: DaemonParts;
 }
@@ -172,6 +177,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   };
   for (const key of ['learned', 'expired', 'evicted', 'moved'] as const) r.coverage.register(`mac_learning_${key}`, macTotal(key));
   let reconfigure = (): Promise<void> => Promise.resolve();
+  const mf = await meterFeatures(dpif, dp.dpIfindex);
   const bridge: BridgeLayer = new BridgeLayer(ovsdb, dpif, dp.dpIfindex, udpif, bridgeLog, {
     rundir: rundir(),
     env: {
@@ -180,7 +186,19 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
       portCounters: async (odpPort) => (await dpif.vportGetByNumber(dp.dpIfindex, odpPort)).stats,
       settingsChanged: () => void reconfigure(),
       packetOut: (br, packet, inPort, ofpacts): Promise<void> => executePacketOut(dpif, dp.dpIfindex, udpif, bridge, br, packet, inPort, ofpacts),
-      meterFeatures: await meterFeatures(dpif, dp.dpIfindex),
+      meterFeatures: mf,
+      meters: mf ? new DpifMeters(dpif, dp.dpIfindex, mf.maxMeters, (t) => dpifLog.warn(t)) : undefined,
+      setPortUp: async (name, up) => {
+        const st = readNetdevState(name);
+        try {
+          if (!st) throw new Error('no such device');
+          r.rtnl ??= RtnlSocket.open();
+          await r.rtnl.setFlags(st.ifindex, up ? IFF_UP : 0, IFF_UP);
+        } catch (e) {
+          connmgrLog.warn(`${name}: cannot turn the device ${up ? 'up' : 'down'}: ${(e as Error).message}`);
+        }
+        bridge.refreshPorts();
+      },
     },
   });
   r.bridge = bridge;
@@ -240,6 +258,7 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
     tableMiss: (t) => ws.tableMiss[t] ?? 'default',
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,
+    dpMeterId: (id) => ws.meters[id],
   };
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
@@ -275,6 +294,7 @@ export async function shutdown(opts: { cleanup?: boolean } = {}): Promise<void> 
     }
   } finally {
     r.dpif?.close();
+    r.rtnl?.close();
     r.coverage.stop();
     await r.unixctl?.close();
   }

@@ -25,6 +25,9 @@ import { DEFAULT_MAX_BACKOFF_MS, DEFAULT_PROBE_INTERVAL_MS, ControllerSettings, 
 import { OFP10_VERSION, OFP15_VERSION, VERSION_NAMES } from '../openflow/common';
 import { featuresToKbps, OFPUTIL_PC_PORT_DOWN, OFPUTIL_PS_LINK_DOWN, OFPUTIL_PS_LIVE, PortDesc } from '../openflow/ofp-port';
 import { BridgeOfproto, BridgeOfprotoEnv, BridgeOfprotoSettings } from '../ofproto-dpif/bridge-ofproto';
+import type { TableSettings } from '../ofproto-dpif/flow-table';
+import { FLOW_LEN } from '../openflow/meta-flow';
+import { parseSubfield, subfieldMask } from '../openflow/ofp-actions-fields';
 import { decodeEthtoolFeatures, readNetdevState } from '../util/netdev-sysfs';
 import type { OvsdbClient, OvsdbRow } from './ovsdb-client';
 import type { OvsdbValue } from './ovsdb-datum';
@@ -35,7 +38,8 @@ const OFPP_MAX = 0xff00;
 /** The tables and columns the bridge layer monitors. */
 export const BRIDGE_MONITORED_TABLES: Record<string, string[]> = {
   Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config'],
-  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller'],
+  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller', 'flow_tables'],
+  Flow_Table: ['name', 'flow_limit', 'overflow_policy', 'groups', 'prefixes'],
   Port: ['name', 'interfaces'],
   Controller: ['target', 'inactivity_probe', 'max_backoff', 'is_connected', 'role', 'status'],
   Interface: ['name', 'type', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
@@ -325,6 +329,7 @@ export class BridgeLayer {
         bc.fragHandling = ws.fragHandling;
         bc.tableMiss = ws.tableMiss;
         bc.packetInOnMiss = ws.packetInOnMiss;
+        if (Object.keys(ws.meters).length) bc.meters = ws.meters;
         for (const p of ports) if (ws.portConfig[p.ofport]) p.config = ws.portConfig[p.ofport];
       } else {
         bc.packetInOnMiss = false;
@@ -373,8 +378,25 @@ export class BridgeLayer {
       } else {
         await o.configure(this.ofprotoSettings(b));
       }
-      const features = ethtoolGset(bc.ports.map((p) => p.name)).map(decodeEthtoolFeatures);
-      o.setPorts(bc.ports.map((p, i) => ({ desc: portDesc(p.name, p.ofport, features[i]), odpPort: p.odpPort })));
+      this.refreshPortDescs(o, bc);
+    }
+  }
+
+  /** Tells a bridge's OpenFlow switch its ports as the kernel sees them now (PORT_STATUS for changes). */
+  private refreshPortDescs(o: BridgeOfproto, bc: BridgeConfig): void {
+    const features = ethtoolGset(bc.ports.map((p) => p.name)).map(decodeEthtoolFeatures);
+    o.setPorts(bc.ports.map((p, i) => ({ desc: portDesc(p.name, p.ofport, features[i]), odpPort: p.odpPort })));
+  }
+
+  /**
+   * Re-reads every bridge's port descriptions from the kernel (link state, MAC, features), e.g.
+   * after a port_mod changed a netdev's administrative state; connections get OFPT_PORT_STATUS
+   * for what changed (OVS `port_run()` noticing a netdev change).
+   */
+  refreshPorts(): void {
+    for (const bc of this.udpif.getConfig().bridges) {
+      const o = this.ofprotos.get(bc.name);
+      if (o && this.serving.has(bc.name)) this.refreshPortDescs(o, bc);
     }
   }
 
@@ -407,7 +429,46 @@ export class BridgeLayer {
       failMode: scalarStr(b.row.fail_mode) === 'secure' ? 'secure' : 'standalone',
       allowedVersions: allowed,
       controllers,
+      tables: this.flowTableSettings(b),
     };
+  }
+
+  /**
+   * `Bridge.flow_tables` → per-table settings (ovs-vswitchd.conf.db(5) Flow_Table): name,
+   * flow_limit, overflow_policy, groups (subfields dividing the table into eviction groups) and
+   * prefixes. A `groups` entry that does not parse is logged and left out, as OVS does.
+   */
+  private flowTableSettings(b: WantedBridge): Map<number, TableSettings> {
+    const out = new Map<number, TableSettings>();
+    const rows = this.ovsdb.tables.get('Flow_Table') ?? new Map();
+    if (!(b.row.flow_tables instanceof Map)) return out;
+    for (const [k, v] of b.row.flow_tables) {
+      const row = typeof v === 'string' ? rows.get(v) : undefined;
+      if (typeof k !== 'number' || !row) continue;
+      const t: TableSettings = {};
+      const name = scalarStr(row.name);
+      if (name) t.name = name;
+      const limit = scalarNum(row.flow_limit);
+      if (limit !== undefined) t.flowLimit = limit;
+      if (scalarStr(row.overflow_policy) === 'evict') t.overflowPolicy = 'evict';
+      const groups = uuidSet(row.groups);
+      if (groups.length) {
+        const mask = Buffer.alloc(FLOW_LEN);
+        for (const g of groups) {
+          try {
+            const m = subfieldMask(parseSubfield(g));
+            for (let i = 0; i < FLOW_LEN; i++) mask[i] |= m[i];
+          } catch (e) {
+            this.log.warn(`${b.name}: table ${k}: ignoring eviction group ${g}: ${(e as Error).message}`);
+          }
+        }
+        t.evictionGroupMask = mask;
+      }
+      const prefixes = uuidSet(row.prefixes);
+      if (prefixes.length) t.prefixes = prefixes.includes('none') ? [] : prefixes;
+      out.set(k, t);
+    }
+    return out;
   }
 
   /** Writes ofport/ifindex/mac_in_use/error, datapath_id and cur_cfg — only what changed. */

@@ -50,8 +50,10 @@ import { hashInt } from '../util/ovs-hash';
 import { Hmap } from '../util/hmap';
 import { flattenOfpacts, Ofpact } from '../openflow/ofpacts';
 import { checkOfpacts as checkActions } from '../openflow/ofp-actions';
-import { FlowTables, FlowTablesChange, flowRemovedOf, flowTablesDelta, FlowTablesDelta, FlowModsError, wantsFlowRemoved } from './flow-table';
+import { FlowTables, FlowTablesChange, flowRemovedOf, flowTablesDelta, FlowTablesDelta, FlowModsError, TableSettings, wantsFlowRemoved } from './flow-table';
+import { FlowMonitorOrigin, FlowMonitors } from './flow-monitor';
 import type { VlogModule } from '../util/vlog';
+import type { DpMeters } from './dp-meters';
 
 /** One port as the bridge knows it. */
 export interface OfprotoPort {
@@ -99,10 +101,15 @@ export interface BridgeOfprotoEnv {
   applyFlowDelta(bridge: string, delta: FlowTablesDelta): void;
   /** the kernel's counters of datapath port `odpPort` */
   portCounters(odpPort: number): Promise<PortCounters | undefined>;
-  /** sets a port's administrative state (OFPPC_PORT_DOWN through PORT_MOD) */
+  /**
+   * sets a port's netdev administratively up or down (OFPPC_PORT_DOWN through PORT_MOD) and
+   * refreshes the ports' descriptions; failures are the env's to log (OVS ignores them too)
+   */
   setPortUp?(name: string, up: boolean): Promise<void>;
   /** the datapath's meter limits (OVS `dpif_meter_get_features`); DEFAULT_METER_FEATURES when absent */
   meterFeatures?: { maxMeters: number; maxBands: number };
+  /** the datapath's meters; without them meters exist only in OpenFlow (no rate limiting) */
+  meters?: DpMeters;
   /** the worker settings of {@link BridgeOfproto.workerSettings} may have changed */
   settingsChanged?(): void;
   /** executes a PACKET_OUT: translation and the datapath execute are the daemon's business */
@@ -116,6 +123,8 @@ export interface BridgeOfprotoSettings {
   /** allowed versions bitmap (`Bridge.protocols`) */
   allowedVersions: number;
   controllers: ControllerSettings[];
+  /** `Bridge.flow_tables`: the `Flow_Table` settings of the tables that have a row; others get the defaults */
+  tables?: ReadonlyMap<number, TableSettings>;
 }
 
 /** One group and its counters. */
@@ -128,6 +137,8 @@ interface Group {
 interface Meter {
   config: MeterConfig;
   createdMs: number;
+  /** the datapath meter it is installed as, when the datapath has meters */
+  dpId?: number;
 }
 
 /** An open OpenFlow bundle (OpenFlow 1.4 §7.3.9 / ONF extension 230). */
@@ -146,6 +157,7 @@ const EXPIRY_INTERVAL_MS = 1000;
  */
 export class BridgeOfproto {
   readonly tables: FlowTables;
+  readonly monitors: FlowMonitors;
   readonly connmgr: Connmgr;
   readonly ports = new Map<number, OfprotoPort>();
   /** port numbers in `ofproto->ports` order (hash_ofp_port = hash_int(port, 0)) */
@@ -159,6 +171,8 @@ export class BridgeOfproto {
   private readonly groupSlots: (number | undefined)[] = [];
   private readonly meters = new Map<number, Meter>();
   private settings: BridgeOfprotoSettings;
+  /** the Flow_Table settings last applied, as JSON */
+  private tablesKey?: string;
   private fragHandling = OFPC_FRAG_NORMAL;
   private readonly expiryTimer: NodeJS.Timeout;
   private generationId?: bigint;
@@ -168,6 +182,7 @@ export class BridgeOfproto {
     this.settings = settings;
     this.meterFeatures = { ...DEFAULT_METER_FEATURES, ...env.meterFeatures };
     this.tables = new FlowTables({ checkOfpacts: (ofpacts) => this.checkOfpacts(ofpacts) });
+    this.monitors = new FlowMonitors({ queryRules: (q) => this.tables.queryRules(q), nTables: this.tables.nTables, warn: (t) => env.log.warn(t) });
     this.connmgr = new Connmgr(
       {
         handle: (c, m) => this.handle(c, m),
@@ -180,8 +195,20 @@ export class BridgeOfproto {
     this.connmgr.on('status', () => env.settingsChanged?.());
     this.expiryTimer = setInterval(() => this.expire(), EXPIRY_INTERVAL_MS);
     this.expiryTimer.unref();
+    this.configureTables(settings.tables);
     this.env.applyFlowDelta(name, this.tables.fullDelta());
     this.flushed();
+  }
+
+  /**
+   * Applies `Flow_Table` settings to every table (OVS `bridge_configure_tables()`), when they
+   * changed; rules a lowered flow_limit evicts are removed (FLOW_REMOVED with OFPRR_EVICTION).
+   */
+  private configureTables(tables: ReadonlyMap<number, TableSettings> = new Map()): void {
+    const key = JSON.stringify([...tables].map(([id, t]) => [id, { ...t, evictionGroupMask: t.evictionGroupMask && Buffer.from(t.evictionGroupMask).toString('hex') }]));
+    if (key === this.tablesKey) return;
+    this.tablesKey = key;
+    for (let id = 0; id < this.tables.nTables; id++) this.publish(this.tables.configureTable(id, tables.get(id) ?? {}));
   }
 
   /**
@@ -199,6 +226,7 @@ export class BridgeOfproto {
     const hadControllers = this.settings.controllers.length > 0;
     const oldFail = this.settings.failMode;
     this.settings = s;
+    this.configureTables(s.tables);
     this.connmgr.setAllowedVersions(s.allowedVersions);
     await this.connmgr.setControllers(s.controllers);
     if (hadControllers !== s.controllers.length > 0 || (oldFail !== s.failMode && !s.controllers.length)) {
@@ -212,19 +240,22 @@ export class BridgeOfproto {
    * table miss goes to a controller (OVS `connmgr_wants_packet_in_on_miss()`: some connection
    * with controller id 0 speaks OpenFlow 1.0–1.2), and each port's OpenFlow config bits.
    */
-  workerSettings(): { fragHandling: number; tableMiss: Record<number, TableMiss>; packetInOnMiss: boolean; portConfig: Record<number, number> } {
+  workerSettings(): { fragHandling: number; tableMiss: Record<number, TableMiss>; packetInOnMiss: boolean; portConfig: Record<number, number>; meters: Record<number, number> } {
     const tableMiss: Record<number, TableMiss> = {};
     for (const t of this.tables.tableInfo()) if (t.miss !== 'default') tableMiss[t.tableId] = t.miss;
     let packetInOnMiss = false;
     for (const c of this.connmgr.connections()) if (c.controllerId === 0 && c.version < OFP13_VERSION) packetInOnMiss = true;
     const portConfig: Record<number, number> = {};
     for (const [no, p] of this.ports) if (p.desc.config) portConfig[no] = p.desc.config;
-    return { fragHandling: this.fragHandling, tableMiss, packetInOnMiss, portConfig };
+    const meters: Record<number, number> = {};
+    for (const [id, m] of this.meters) if (m.dpId !== undefined) meters[id] = m.dpId;
+    return { fragHandling: this.fragHandling, tableMiss, packetInOnMiss, portConfig, meters };
   }
 
   /** Stops every connection and timer. */
   close(): void {
     clearInterval(this.expiryTimer);
+    this.monitors.close();
     this.connmgr.close();
   }
 
@@ -242,7 +273,7 @@ export class BridgeOfproto {
       idleTimeout: 0, hardTimeout: 0, importance: 0, flags: 0, bufferId: OFP_NO_BUFFER, outPort: OFPP_ANY,
       outGroup: OFPG_ANY, ofpacts: [{ type: 'output', port: OFPP_NORMAL, maxLen: 0 } as Ofpact], modifyCookie: false,
     };
-    this.publish(this.tables.flowMod(fm), false);
+    this.publish(this.tables.flowMod(fm));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -306,12 +337,14 @@ export class BridgeOfproto {
 
   /**
    * Publishes a flow table change: to the workers, and as FLOW_REMOVED to the connections that
-   * want it (not to `origin`'s own deletes? OVS sends them to everyone who asked, origin included).
+   * want it (not to `origin`'s own deletes? OVS sends them to everyone who asked, origin included),
+   * and to the flow monitors (`origin`: who made it, for abbreviated updates).
    */
-  private publish(change: FlowTablesChange, notify = true): void {
+  private publish(change: FlowTablesChange, notify = true, origin?: FlowMonitorOrigin): void {
     if (!change.added.length && !change.removed.length) return;
     this.env.applyFlowDelta(this.name, flowTablesDelta(change));
     if (!notify) return;
+    this.monitors.report(change, origin);
     const now = Date.now();
     for (const r of change.removed) {
       if (!wantsFlowRemoved(r)) continue;
@@ -410,6 +443,7 @@ export class BridgeOfproto {
 
   private disconnected(c: Ofconn): void {
     c.ext.delete(BUNDLES);
+    this.monitors.disconnected(c);
     this.env.settingsChanged?.();
   }
 
@@ -443,7 +477,7 @@ export class BridgeOfproto {
         this.rejectSecondary(c);
         const fm = this.decodeFlowMod(c, msg);
         checkHiddenFields(fm);
-        this.publish(this.tables.flowMod(fm));
+        this.publish(this.tables.flowMod(fm), true, { ofconn: c, xid: msg.xid, flowMods: [fm] });
         return;
       }
       case 'FLOW_STATS_REQUEST': {
@@ -549,10 +583,18 @@ export class BridgeOfproto {
         if (msg.type === 'METER_CONFIG_STATS_REQUEST') {
           c.send(...encodeMeterConfigReply(msg, sel.map((m) => m.config)));
         } else {
+          // OVS handle_meter_request(): the counters come from the datapath meter.
+          const dp = await Promise.all(sel.map((m) => (m.dpId !== undefined && this.env.meters ? this.env.meters.stats(m.dpId) : undefined)));
           const now = Date.now();
-          c.send(...encodeMeterStatsReply(msg, sel.map((m) => {
+          c.send(...encodeMeterStatsReply(msg, sel.map((m, i) => {
             const d = now - m.createdMs;
-            return { meterId: m.config.meterId, flowCount: this.meterRefCount(m.config.meterId), packetInCount: 0n, byteInCount: 0n, durationSec: Math.floor(d / 1000), durationNsec: (d % 1000) * 1e6, bands: m.config.bands.map(() => ({ packetCount: 0n, byteCount: 0n })) };
+            const st = dp[i];
+            return {
+              meterId: m.config.meterId, flowCount: this.meterRefCount(m.config.meterId),
+              packetInCount: st?.packets ?? 0n, byteInCount: st?.bytes ?? 0n,
+              durationSec: Math.floor(d / 1000), durationNsec: (d % 1000) * 1e6,
+              bands: m.config.bands.map((_, b) => ({ packetCount: st?.bands[b]?.packets ?? 0n, byteCount: st?.bands[b]?.bytes ?? 0n })),
+            };
           })));
         }
         return;
@@ -570,6 +612,8 @@ export class BridgeOfproto {
         this.rejectSecondary(c);
         this.tlv.apply(decodeTlvTableMod(msg));
         return;
+      case 'FLOW_MONITOR_STATS_REQUEST': return this.monitors.handleRequest(c, msg);
+      case 'FLOW_MONITOR_CANCEL': return this.monitors.handleCancel(c, msg);
       case 'IPFIX_BRIDGE_STATS_REQUEST':
       case 'IPFIX_FLOW_STATS_REQUEST':
         throw new OfpError('NXST_NOT_CONFIGURED');
@@ -630,10 +674,13 @@ export class BridgeOfproto {
     if (p.desc.hwAddr !== pm.hwAddr) throw new OfpError('OFPPMFC_BAD_HW_ADDR');
     const config = (p.desc.config & ~pm.mask) | (pm.config & pm.mask);
     if (config !== p.desc.config) {
-      if ((config ^ p.desc.config) & OFPUTIL_PC_PORT_DOWN) await this.env.setPortUp?.(p.desc.name, !(config & OFPUTIL_PC_PORT_DOWN));
+      const downChanged = (config ^ p.desc.config) & OFPUTIL_PC_PORT_DOWN;
       p.desc = { ...p.desc, config };
       this.sendPortStatus(OFPPR_MODIFY, p.desc);
       this.env.settingsChanged?.();
+      // OVS update_port_config(): the netdev follows OFPPC_PORT_DOWN; its link state change comes
+      // back through setPorts() as a second PORT_STATUS, before the next message is handled.
+      if (downChanged) await this.env.setPortUp?.(p.desc.name, !(config & OFPUTIL_PC_PORT_DOWN));
     }
   }
 
@@ -713,7 +760,7 @@ export class BridgeOfproto {
     }
   }
 
-  private handleMeterMod(c: Ofconn, msg: OfpMsg): void {
+  private async handleMeterMod(c: Ofconn, msg: OfpMsg): Promise<void> {
     this.rejectSecondary(c);
     const mm = decodeMeterMod(msg);
     const id = mm.meter.meterId;
@@ -725,20 +772,40 @@ export class BridgeOfproto {
     }
     switch (mm.command) {
       case 'add':
+      case 'add': {
         if (this.meters.has(id)) throw new OfpError('OFPMMFC_METER_EXISTS');
-        this.meters.set(id, { config: mm.meter, createdMs: Date.now() });
+        // Held while the datapath meter is created, so that a concurrent add sees it exists.
+        const m: Meter = { config: mm.meter, createdMs: Date.now() };
+        this.meters.set(id, m);
+        try {
+          if (this.env.meters) m.dpId = await this.env.meters.set(undefined, mm.meter);
+        } catch (e) {
+          this.meters.delete(id);
+          throw e;
+        }
+        this.env.settingsChanged?.();
         return;
+      }
       case 'modify': {
         const m = this.meters.get(id);
         if (!m) throw new OfpError('OFPMMFC_UNKNOWN_METER');
+        if (this.env.meters) m.dpId = await this.env.meters.set(m.dpId, mm.meter);
         m.config = mm.meter;
         return;
       }
       case 'delete': {
         const ids = id === OFPM13_ALL ? [...this.meters.keys()] : [id];
-        for (const m of ids) {
-          if (!this.meters.delete(m)) continue;
-          this.publish(this.tables.deleteRules((r) => hasOfpact(r.ofpacts, (a) => a.type === 'meter' && a.meterId === m), 4));
+        const gone: number[] = [];
+        for (const mid of ids) {
+          const m = this.meters.get(mid);
+          if (!m) continue;
+          this.meters.delete(mid);
+          if (m.dpId !== undefined) gone.push(m.dpId);
+          this.publish(this.tables.deleteRules((r) => hasOfpact(r.ofpacts, (a) => a.type === 'meter' && a.meterId === mid), 4));
+        }
+        if (gone.length) {
+          this.env.settingsChanged?.();
+          for (const dpId of gone) await this.env.meters?.del(dpId);
         }
       }
     }
@@ -833,7 +900,7 @@ export class BridgeOfproto {
     const fms = flowMsgs.map((m) => this.decodeFlowMod(c, m));
     try {
       fms.forEach(checkHiddenFields);
-      this.publish(this.tables.flowMods(fms));
+      this.publish(this.tables.flowMods(fms), true, flowMsgs.length ? { ofconn: c, xid: flowMsgs[0].xid, flowMods: fms } : undefined);
     } catch (e) {
       if (e instanceof FlowModsError) fail(flowMsgs[e.index], e.error);
       if (e instanceof OfpError) fail(flowMsgs[0], e);

@@ -47,6 +47,8 @@ export interface BridgeConfig {
    * main thread
    */
   packetInOnMiss?: boolean;
+  /** OpenFlow meter id → datapath meter id, for the meters installed in the datapath */
+  meters?: Record<number, number>;
 }
 
 /** The whole snapshot the main thread posts to workers on every reconfiguration. */
@@ -81,6 +83,10 @@ export class BridgeReplica implements XlateBridge {
 
   tableMiss(tableId: number): TableMiss {
     return this.config.tableMiss?.[tableId] ?? 'default';
+  }
+
+  dpMeterId(meterId: number): number | undefined {
+    return this.config.meters?.[meterId];
   }
 
   /**

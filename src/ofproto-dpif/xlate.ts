@@ -21,7 +21,8 @@
  * datapath struct is set, before the next output, exactly as OVS's `commit_odp_actions()`);
  * mod_dl_src/dst, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst; push_vlan, pop_vlan/strip_vlan,
  * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
- * OFPR_INVALID_TTL and the current action list stops); note; exit; controller (reason,
+ * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
+ * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; controller (reason,
  * controller id, userdata; `pause` stops translation, as no continuation is kept).
  *
  * A translation that sends to the controller is "slow": the caller executes its datapath
@@ -29,7 +30,7 @@
  * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
  * `XlateResult.unsupported`: group, enqueue, output_reg, output_trunc, bundle, stack push/pop,
  * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample, ct, nat,
- * clone, check_pkt_larger, meter, clear_actions, write_actions (the OpenFlow 1.1+ action set);
+ * clone, check_pkt_larger, clear_actions, write_actions (the OpenFlow 1.1+ action set);
  * set_field on fields this list does not name.
  *
  * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
@@ -110,6 +111,11 @@ export interface XlateBridge {
    * `connmgr_wants_packet_in_on_miss()`: some OpenFlow 1.0–1.2 controller with id 0 is connected)
    */
   readonly packetInOnMiss: boolean;
+  /**
+   * the datapath meter id (`OVS_METER_ATTR_ID`) of an OpenFlow meter, undefined when the meter
+   * has none (no datapath meters: the meter action then does nothing, as in OVS)
+   */
+  dpMeterId?(meterId: number): number | undefined;
 }
 
 /** One packet the translation sends to the controller. */
@@ -926,6 +932,12 @@ function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
       case 'exit':
         ctx.exit = true;
         break;
+      case 'meter': {
+        // OVS xlate_meter_action(): the datapath meter, in place (no commit of pending sets).
+        const id = ctx.br.dpMeterId?.(a.meterId);
+        if (id !== undefined) ctx.res.actions.push({ type: 'meter', id });
+        break;
+      }
       case 'write_metadata': {
         const md = Buffer.from(bytes(flow, S.metadata)).readBigUInt64BE(0);
         const v = (md & ~a.mask) | (a.metadata & a.mask);

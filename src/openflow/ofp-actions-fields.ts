@@ -304,3 +304,33 @@ export function bitwiseScan(b: Buffer, target: number, start: number, end: numbe
 export function bitwiseIsZero(b: Buffer, ofs: number, nBits: number): boolean {
   return bitwiseScan(b, 1, ofs, ofs + nBits) === ofs + nBits;
 }
+
+/**
+ * Parses a subfield as ovs-fields(7) writes them (OVS `mf_parse_subfield`): a field name
+ * (ovs-fields, NXM or OXM name) then `[]` (whole field), `[n]` (one bit) or `[a..b]`; a bare
+ * name is the whole field.
+ * @throws Error naming the text when the field is unknown or the bits lie outside it
+ */
+export function parseSubfield(text: string): MfSubfield {
+  const m = /^([A-Za-z0-9_]+)(?:\[(?:(\d+)(?:\.\.(\d+))?)?\])?$/.exec(text.trim());
+  if (!m) throw new Error(`"${text}": syntax error in subfield`);
+  const f = MF_FIELDS.find((x) => x.name === m[1] || x.headers.some((h) => h.name === m[1]));
+  if (!f) throw new Error(`"${text}": unknown field "${m[1]}"`);
+  const start = m[2] === undefined ? 0 : Number(m[2]);
+  const end = m[2] === undefined ? f.nBits - 1 : m[3] === undefined ? start : Number(m[3]);
+  if (end < start || end >= f.nBits) throw new Error(`"${text}": bits ${start}..${end} are outside ${f.name}'s ${f.nBits} bits`);
+  return { field: f.name, ofs: start, nBits: end - start + 1 };
+}
+
+/**
+ * The flow mask (FLOW_LEN bytes, src/openflow/meta-flow.ts layout) that covers `sf`'s bits.
+ * @throws Error for an unknown field
+ */
+export function subfieldMask(sf: MfSubfield): Buffer {
+  const f = fieldOf(sf.field);
+  const mask = Buffer.alloc(f.nBytes);
+  bitwiseOne(mask, sf.ofs, sf.nBits);
+  const m = new Match();
+  m.setField(f, Buffer.alloc(f.nBytes), mask);
+  return Buffer.from(m.wc);
+}

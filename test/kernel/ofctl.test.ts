@@ -98,6 +98,12 @@ async function playCorpus(which: Which): Promise<(Outcome | undefined)[]> {
   try {
     daemon = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
     await ovsdb.vsctl(['add-br', 'br0']);
+    // Flow_Table rows for the corpus's flow-table group.
+    await ovsdb.vsctl([
+      '--', '--id=@acl', 'create', 'Flow_Table', 'name=acl', 'flow_limit=3', 'overflow_policy=evict', 'groups="NXM_OF_IN_PORT[]"',
+      '--', '--id=@small', 'create', 'Flow_Table', 'name=small', 'flow_limit=1',
+      '--', 'set', 'Bridge', 'br0', 'flow_tables:200=@acl', 'flow_tables:201=@small',
+    ]);
     for (const p of PORTS) {
       const pair = await netnsPair(p.ns, p.ip, { hostIf: p.name, nsIf: `${p.ns}p`, mac: `0a:0f:00:00:00:0${p.ofport}` });
       pairs.push(pair);
