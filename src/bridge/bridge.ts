@@ -21,7 +21,7 @@ import type { Udpif } from '../upcall/udpif';
 import { DEFAULT_MAX_IDLE_MS } from '../upcall/udpif';
 import type { VlogModule } from '../util/vlog';
 import { ethtoolGset } from '../genl/native';
-import { DEFAULT_MAX_BACKOFF_MS, DEFAULT_PROBE_INTERVAL_MS, ControllerSettings, ControllerStatus } from '../openflow/connmgr';
+import { DEFAULT_MAX_BACKOFF_MS, DEFAULT_PROBE_INTERVAL_MS, ControllerSettings, ControllerStatus, SslConfig } from '../openflow/connmgr';
 import { OFP10_VERSION, OFP15_VERSION, VERSION_NAMES } from '../openflow/common';
 import { featuresToKbps, OFPUTIL_PC_PORT_DOWN, OFPUTIL_PS_LINK_DOWN, OFPUTIL_PS_LIVE, PortDesc } from '../openflow/ofp-port';
 import { BridgeOfproto, BridgeOfprotoEnv, BridgeOfprotoSettings } from '../ofproto-dpif/bridge-ofproto';
@@ -37,11 +37,12 @@ const OFPP_MAX = 0xff00;
 
 /** The tables and columns the bridge layer monitors. */
 export const BRIDGE_MONITORED_TABLES: Record<string, string[]> = {
-  Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config'],
+  Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config', 'ssl'],
+  SSL: ['private_key', 'certificate', 'ca_cert', 'bootstrap_ca_cert'],
   Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller', 'flow_tables'],
   Flow_Table: ['name', 'flow_limit', 'overflow_policy', 'groups', 'prefixes'],
   Port: ['name', 'interfaces'],
-  Controller: ['target', 'inactivity_probe', 'max_backoff', 'is_connected', 'role', 'status'],
+  Controller: ['target', 'inactivity_probe', 'max_backoff', 'controller_rate_limit', 'controller_burst_limit', 'connection_mode', 'is_connected', 'role', 'status'],
   Interface: ['name', 'type', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
 };
 
@@ -422,7 +423,15 @@ export class BridgeLayer {
       if (!c || !target || target === 'none') continue;
       const probe = scalarNum(c.inactivity_probe);
       const backoff = scalarNum(c.max_backoff);
-      controllers.push({ target, probeIntervalMs: probe === undefined ? DEFAULT_PROBE_INTERVAL_MS : probe, maxBackoffMs: backoff === undefined ? DEFAULT_MAX_BACKOFF_MS : backoff });
+      const mode = scalarStr(c.connection_mode);
+      controllers.push({
+        target,
+        probeIntervalMs: probe === undefined ? DEFAULT_PROBE_INTERVAL_MS : probe,
+        maxBackoffMs: backoff === undefined ? DEFAULT_MAX_BACKOFF_MS : backoff,
+        controllerRateLimit: scalarNum(c.controller_rate_limit),
+        controllerBurstLimit: scalarNum(c.controller_burst_limit),
+        connectionMode: mode === 'in-band' || mode === 'out-of-band' ? mode : undefined,
+      });
     }
     return {
       datapathId: BigInt(`0x${/^[0-9a-fA-F]{1,16}$/.test(dpid) ? dpid : '0'}`),
@@ -430,6 +439,21 @@ export class BridgeLayer {
       allowedVersions: allowed,
       controllers,
       tables: this.flowTableSettings(b),
+      ssl: this.sslConfig(),
+    };
+  }
+
+  /** The `SSL` row the `Open_vSwitch` row names, for `ssl:`/`pssl:` connections (undefined: none). */
+  private sslConfig(): SslConfig | undefined {
+    const ovs = this.ovsRow();
+    const uuid = ovs && uuidSet(ovs.ssl)[0];
+    const row = uuid ? this.ovsdb.tables.get('SSL')?.get(uuid) : undefined;
+    if (!row) return undefined;
+    return {
+      privateKey: scalarStr(row.private_key) ?? '',
+      certificate: scalarStr(row.certificate) ?? '',
+      caCert: scalarStr(row.ca_cert) ?? '',
+      bootstrapCaCert: row.bootstrap_ca_cert === true,
     };
   }
 
@@ -518,14 +542,11 @@ export class BridgeLayer {
         const row: Record<string, unknown> = {};
         if (c.is_connected !== st.isConnected) row.is_connected = st.isConnected;
         if (scalarStr(c.role) !== st.role) row.role = st.role;
+        // Keys that move with time or traffic alone (connection ages, packet-in counters) are
+        // written along with other changes, not on their own.
+        const stable = (m: Record<string, unknown>): string => JSON.stringify(Object.entries(m).filter(([k]) => !k.startsWith('sec_since_') && !k.startsWith('packet-in-')));
         const cur = c.status instanceof Map ? Object.fromEntries(c.status) : {};
-        const want = { ...st.status };
-        delete (want as Record<string, string>).sec_since_connect;
-        delete (want as Record<string, string>).sec_since_disconnect;
-        const curCmp = { ...cur } as Record<string, string>;
-        delete curCmp.sec_since_connect;
-        delete curCmp.sec_since_disconnect;
-        if (JSON.stringify(curCmp) !== JSON.stringify(want)) row.status = new Map(Object.entries(st.status));
+        if (stable(cur) !== stable(st.status)) row.status = new Map(Object.entries(st.status));
         if (Object.keys(row).length) ops.push(this.ovsdb.update('Controller', cu, row as never));
       }
     }

@@ -11,7 +11,7 @@
  * or fail mode change; `ovs-ofctl del-flows` removes it for good.
  */
 import { OFPG_ANY, OFPP_ANY, OFPP_LOCAL, OFPP_MAX, OFPP_NONE, OFPP_NORMAL, OFP_NO_BUFFER, OFP10_VERSION, OFP13_VERSION } from '../openflow/common';
-import { Connmgr, ControllerSettings, Ofconn } from '../openflow/connmgr';
+import { Connmgr, ControllerSettings, Ofconn, SslConfig } from '../openflow/connmgr';
 import { Match } from '../openflow/match';
 import { OfpError } from '../openflow/ofp-errors';
 import {
@@ -125,6 +125,8 @@ export interface BridgeOfprotoSettings {
   controllers: ControllerSettings[];
   /** `Bridge.flow_tables`: the `Flow_Table` settings of the tables that have a row; others get the defaults */
   tables?: ReadonlyMap<number, TableSettings>;
+  /** the `SSL` row, for `ssl:`/`pssl:` controllers */
+  ssl?: SslConfig;
 }
 
 /** One group and its counters. */
@@ -189,7 +191,7 @@ export class BridgeOfproto {
         connected: () => env.settingsChanged?.(),
         disconnected: (c) => this.disconnected(c),
       },
-      { bridge: name, allowedVersions: settings.allowedVersions, warn: (t) => env.log.warn(t), info: (t) => env.log.info(t) },
+      { bridge: name, allowedVersions: settings.allowedVersions, warn: (t) => env.log.warn(t), info: (t) => env.log.info(t), err: (t) => env.log.err(t) },
     );
     // Controller connection state goes to the database (Controller.is_connected, status).
     this.connmgr.on('status', () => env.settingsChanged?.());
@@ -217,6 +219,7 @@ export class BridgeOfproto {
    * @throws Error when the mgmt socket cannot be bound
    */
   async start(rundir: string): Promise<void> {
+    if (this.settings.ssl) this.connmgr.setSslConfig(this.settings.ssl);
     await this.connmgr.addService(`punix:${rundir}/${this.name}.mgmt`, 'service', { target: 'mgmt', probeIntervalMs: 0, maxBackoffMs: 0 });
     await this.connmgr.setControllers(this.settings.controllers);
   }
@@ -227,6 +230,7 @@ export class BridgeOfproto {
     const oldFail = this.settings.failMode;
     this.settings = s;
     this.configureTables(s.tables);
+    this.connmgr.setSslConfig(s.ssl);
     this.connmgr.setAllowedVersions(s.allowedVersions);
     await this.connmgr.setControllers(s.controllers);
     if (hadControllers !== s.controllers.length > 0 || (oldFail !== s.failMode && !s.controllers.length)) {
@@ -391,16 +395,18 @@ export class BridgeOfproto {
       if (f.name === 'in_port' || v.some((b) => b !== 0)) match.setField(f, v);
     }
     const miss = ev.reason === OFPR_EXPLICIT_MISS || ev.reason === OFPR_IMPLICIT_MISS || ev.reason === OFPR_NO_MATCH;
+    const inPort = mfGetValue(mfField('in_port'), flow).readUInt16BE(0);
     for (const c of this.connmgr.connections()) {
       if (c.controllerId !== ev.controllerId || !this.wantsAsync(c, OAM_PACKET_IN, ev.reason)) continue;
       const maxLen = miss ? c.missSendLen : ev.maxLen;
       const len = maxLen === OFPCML_NO_BUFFER ? ev.packet.length : Math.min(maxLen, ev.packet.length);
       try {
-        c.send(encodePacketIn({
+        // Through the connection's packet-in scheduler (controller_rate_limit/burst_limit).
+        c.sendPacketIn(encodePacketIn({
           version: c.version, format: c.packetInFormat, packet: Buffer.from(ev.packet.subarray(0, len)),
           totalLen: ev.totalLen, reason: ev.reason, tableId: ev.tableId, cookie: ev.cookie ?? COOKIE_NONE, match,
           userdata: ev.userdata ? Buffer.from(ev.userdata) : undefined,
-        }));
+        }), inPort, miss);
       } catch (e) {
         this.env.log.warn(`${c.name}: cannot send packet-in: ${(e as Error).message}`);
       }

@@ -115,7 +115,7 @@ async function playCorpus(which: Which): Promise<(Outcome | undefined)[]> {
     const timeoutS = Math.round(scaled(10_000) / 1000);
     fs.writeFileSync(script, buildScript(CORPUS, { bridge: 'br0', fileDir, outDir, timeoutS }));
     const started = Date.now();
-    await sh(['bash', script], { env: ovsdb.env, timeoutMs: scaled(120_000) });
+    await sh(['bash', script], { env: ovsdb.env, timeoutMs: scaled(240_000) });
     console.log(`# ${which}: ${CORPUS.invocations.length} invocations in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return readOutcomes(outDir, CORPUS.invocations.length);
   } finally {

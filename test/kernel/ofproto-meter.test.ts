@@ -108,7 +108,7 @@ async function meterScenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcom
 
 /** Asserts what must hold for either daemon; returns the parsed counters for comparison. */
 function check(which: string, o: Outcome): void {
-  const m = /packet_in_count=(\d+) byte_in_count=(\d+) duration=[\d.]+s bands:\n0: packet_count=(\d+) byte_count=(\d+)/.exec(o.meterStats);
+  const m = /packet_in_count:(\d+) byte_in_count:(\d+) duration:[\d.]+s bands:\n0: packet_count:(\d+) byte_count:(\d+)/.exec(o.meterStats);
   assert.ok(m, `${which}: meter-stats:\n${o.meterStats}`);
   const [inCount, dropped] = [Number(m[1]), Number(m[3])];
   assert.equal(inCount, 10, `${which}: the meter saw every echo request`);
