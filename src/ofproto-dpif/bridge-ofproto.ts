@@ -153,6 +153,8 @@ interface Bundle {
 const BUNDLES = 'bundles';
 /** How often timeouts are checked (OVS checks once per main-loop pass; 1 s granularity suffices for seconds). */
 const EXPIRY_INTERVAL_MS = 1000;
+/** OVS `FAIL_OPEN_PRIORITY`: the fail-open NORMAL rule sits above every OpenFlow priority (hidden). */
+export const FAIL_OPEN_PRIORITY = 0xf0f0f0;
 
 /**
  * The OpenFlow switch of one bridge.
@@ -175,6 +177,9 @@ export class BridgeOfproto {
   private settings: BridgeOfprotoSettings;
   /** the Flow_Table settings last applied, as JSON */
   private tablesKey?: string;
+  /** fail-open mode is on (OVS `fail_open_is_active()`) */
+  private failOpenActive = false;
+  private failOpenLastDisconnS = 0;
   private fragHandling = OFPC_FRAG_NORMAL;
   private readonly expiryTimer: NodeJS.Timeout;
   private generationId?: bigint;
@@ -195,7 +200,11 @@ export class BridgeOfproto {
     );
     // Controller connection state goes to the database (Controller.is_connected, status).
     this.connmgr.on('status', () => env.settingsChanged?.());
-    this.expiryTimer = setInterval(() => this.expire(), EXPIRY_INTERVAL_MS);
+    this.expiryTimer = setInterval(() => {
+      this.expire();
+      this.failOpenRun();
+    }, EXPIRY_INTERVAL_MS);
+    this.connmgr.on('admitted', () => this.failOpenRecover());
     this.expiryTimer.unref();
     this.configureTables(settings.tables);
     this.env.applyFlowDelta(name, this.tables.fullDelta());
@@ -229,6 +238,8 @@ export class BridgeOfproto {
     const hadControllers = this.settings.controllers.length > 0;
     const oldFail = this.settings.failMode;
     this.settings = s;
+    // OVS update_fail_open(): fail-open exists only for standalone bridges with controllers.
+    if (!s.controllers.length || s.failMode !== 'standalone') this.failOpenRecover();
     this.configureTables(s.tables);
     this.connmgr.setSslConfig(s.ssl);
     this.connmgr.setAllowedVersions(s.allowedVersions);
@@ -269,15 +280,56 @@ export class BridgeOfproto {
     this.flushed();
   }
 
-  /** OVS `connmgr_flushed()`: standalone without controllers gets `priority=0 actions=NORMAL`. */
+  /**
+   * OVS `connmgr_flushed()`: standalone without controllers gets `priority=0 actions=NORMAL`;
+   * in fail-open mode, the hidden fail-open rule comes back (`fail_open_flushed()`).
+   */
   private flushed(): void {
+    if (this.failOpenActive) return this.addNormalFlow(FAIL_OPEN_PRIORITY);
     if (this.settings.controllers.length || this.settings.failMode !== 'standalone') return;
+    this.addNormalFlow(0);
+  }
+
+  /** Adds a table-0 catch-all `actions=NORMAL` rule at `priority`. */
+  private addNormalFlow(priority: number): void {
     const fm: FlowMod = {
-      command: 'add', match: Match.catchall(), priority: 0, cookie: 0n, cookieMask: 0n, newCookie: 0n, tableId: 0,
+      command: 'add', match: Match.catchall(), priority, cookie: 0n, cookieMask: 0n, newCookie: 0n, tableId: 0,
       idleTimeout: 0, hardTimeout: 0, importance: 0, flags: 0, bufferId: OFP_NO_BUFFER, outPort: OFPP_ANY,
       outGroup: OFPG_ANY, ofpacts: [{ type: 'output', port: OFPP_NORMAL, maxLen: 0 } as Ofpact], modifyCookie: false,
     };
     this.publish(this.tables.flowMod(fm));
+  }
+
+  /**
+   * OVS `fail_open_run()`: a standalone bridge whose controllers have all been unreachable (not
+   * admitted) for three probe intervals fails open: its flows are flushed and a hidden rule sends
+   * everything to NORMAL, so the bridge keeps switching. Runs every second.
+   */
+  private failOpenRun(): void {
+    if (this.settings.failMode !== 'standalone' || !this.settings.controllers.length) {
+      if (this.failOpenActive) this.failOpenRecover();
+      return;
+    }
+    const disconnS = this.connmgr.failureDurationS();
+    if (disconnS <= 0 || disconnS < this.connmgr.maxProbeIntervalS() * 3) return;
+    if (!this.failOpenActive) {
+      this.env.log.warn(`Could not connect to controller (or switch failed controller's post-connection admission control policy) for ${disconnS} seconds, failing open`);
+      this.failOpenLastDisconnS = disconnS;
+      this.failOpenActive = true;
+      this.flushFlows();
+    } else if (disconnS > this.failOpenLastDisconnS + 60) {
+      this.env.log.info(`Still in fail-open mode after ${disconnS} seconds disconnected from controller`);
+      this.failOpenLastDisconnS = disconnS;
+    }
+  }
+
+  /** OVS `fail_open_recover()`: a controller was admitted (or fail-open no longer applies). */
+  private failOpenRecover(): void {
+    if (!this.failOpenActive) return;
+    this.env.log.warn('No longer in fail-open mode');
+    this.failOpenActive = false;
+    this.failOpenLastDisconnS = 0;
+    this.publish(this.tables.deleteRules((r) => r.tableId === 0 && r.priority === FAIL_OPEN_PRIORITY, OFPRR_DELETE), false);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -479,6 +479,13 @@ class ActiveController {
   lastError = '';
   connectedAt?: number;
   disconnectedAt?: number;
+  /**
+   * rconn's `last_admitted`: when the controller last showed it accepted the switch (a message
+   * other than HELLO, ECHO or FEATURES_REQUEST on the current connection), initially creation
+   */
+  lastAdmittedMs = Date.now();
+  /** the current connection has been admitted */
+  admitted = false;
   stopped = false;
   constructor(public settings: ControllerSettings, readonly target: Target) {}
 }
@@ -696,6 +703,8 @@ export class Connmgr extends EventEmitter {
       done = true;
       a.lastError = why;
       a.disconnectedAt = Date.now();
+      if (a.admitted) a.lastAdmittedMs = a.disconnectedAt;
+      a.admitted = false;
       a.ofconn = undefined;
       // rconn: the first retry after 1 s, doubling up to max_backoff.
       a.backoffMs = Math.min(Math.max(a.backoffMs * 2, 1000), Math.max(a.settings.maxBackoffMs, 1000));
@@ -754,6 +763,41 @@ export class Connmgr extends EventEmitter {
     });
   }
 
+  /** rconn admission: a primary connection's controller sent a real request. */
+  private noteAdmitted(ofconn: Ofconn): void {
+    for (const a of this.actives.values()) {
+      if (a.ofconn !== ofconn) continue;
+      a.lastAdmittedMs = Date.now();
+      if (!a.admitted) {
+        a.admitted = true;
+        this.emit('admitted');
+      }
+    }
+  }
+
+  /**
+   * OVS `connmgr_failure_duration()`: seconds since the least-recently-failing active controller
+   * was last admitted (0 when one is admitted now, or when there are no active controllers).
+   */
+  failureDurationS(now = Date.now()): number {
+    let min = Infinity;
+    for (const a of this.actives.values()) min = Math.min(min, a.admitted ? 0 : Math.floor((now - a.lastAdmittedMs) / 1000));
+    return min === Infinity ? 0 : min;
+  }
+
+  /** OVS `connmgr_is_any_controller_admitted()`. */
+  isAnyControllerAdmitted(): boolean {
+    for (const a of this.actives.values()) if (a.admitted) return true;
+    return false;
+  }
+
+  /** OVS `connmgr_get_max_probe_interval()`, seconds: the longest inactivity probe of the active controllers. */
+  maxProbeIntervalS(): number {
+    let max = 0;
+    for (const a of this.actives.values()) max = Math.max(max, Math.floor(a.settings.probeIntervalMs / 1000));
+    return max;
+  }
+
   /** Wraps a socket into a Vconn + Ofconn and wires message dispatch, probing and (primary only) rate limiting. */
   private attach(sock: Socket, type: 'primary' | 'service', target: string, name: string, settings: ControllerSettings): Ofconn {
     const probeIntervalMs = settings.probeIntervalMs;
@@ -808,6 +852,7 @@ export class Connmgr extends EventEmitter {
         return;
       }
       if (msg.type === 'ECHO_REPLY' || msg.type === 'HELLO') return;
+      if (ofconn.type === 'primary' && msg.type !== 'FEATURES_REQUEST') this.noteAdmitted(ofconn);
       await this.handler.handle(ofconn, msg);
     } catch (e) {
       const req = { version: buf[0] || OFP10_VERSION, xid: buf.readUInt32BE(4), data: buf };

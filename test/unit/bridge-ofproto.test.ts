@@ -8,11 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, Socket } from 'node:net';
+import { createConnection, createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BridgeOfproto, BridgeOfprotoSettings } from '../../src/ofproto-dpif/bridge-ofproto';
+import { BridgeOfproto, BridgeOfprotoSettings, FAIL_OPEN_PRIORITY } from '../../src/ofproto-dpif/bridge-ofproto';
+import { FLOW_LEN } from '../../src/openflow/meta-flow';
 import type { FlowTablesDelta } from '../../src/ofproto-dpif/flow-table';
 import { OFPP_LOCAL } from '../../src/openflow/common';
 import { vlogModule } from '../../src/util/vlog';
@@ -219,5 +220,35 @@ test('a header with a length below 8 closes the connection', async () => {
     await c.closed;
   } finally {
     h.close();
+  }
+});
+
+test('fail-open: a standalone bridge whose controller stays unreachable for 3 probe intervals switches NORMAL through a hidden rule, until a controller is admitted', async () => {
+  // A controller endpoint that accepts nothing for now: connections are refused.
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsv-failopen-'));
+  const ctl = path.join(dir, 'ctl.sock');
+  const h = await startSwitch({ controllers: [{ target: `unix:${ctl}`, probeIntervalMs: 1000, maxBackoffMs: 1000 }] });
+  const hidden = (): boolean => h.ofproto.tables.lookup(0, Buffer.alloc(FLOW_LEN))?.priority === FAIL_OPEN_PRIORITY;
+  const until = async (cond: () => boolean, what: string): Promise<void> => {
+    for (let i = 0; i < 100 && !cond(); i++) await settle(100);
+    assert.ok(cond(), what);
+  };
+  let server: Server | undefined;
+  try {
+    assert.equal(hidden(), false, 'no fail-open rule while the controller may still connect');
+    assert.equal((await ofctl('dump-flows', h.sock)).stdout, 'NXST_FLOW reply (xid=0x4):\n', 'a bridge with controllers has no default NORMAL rule');
+    await until(hidden, 'after 3 s without a controller the hidden fail-open rule is there');
+    assert.equal((await ofctl('dump-flows', h.sock)).stdout, 'NXST_FLOW reply (xid=0x4):\n', 'the fail-open rule is hidden from dump-flows');
+    // A controller comes: HELLO alone does not admit the switch; a real request does.
+    server = createServer((s) => {
+      s.write(Buffer.from([1, 0, 0, 8, 0, 0, 0, 1]));
+      setTimeout(() => s.write(Buffer.from([1, 18, 0, 8, 0, 0, 0, 2])), 300); // OFPT_BARRIER_REQUEST (OF1.0)
+    });
+    await new Promise<void>((r) => server!.listen(ctl, r));
+    await until(() => !hidden(), 'the admitted controller ends fail-open mode and its rule goes');
+  } finally {
+    server?.close();
+    h.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
