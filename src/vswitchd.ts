@@ -14,6 +14,8 @@
  */
 import { RuleCredits } from './upcall/rule-credits';
 import { DpifMeters } from './ofproto-dpif/dp-meters';
+import { ConntrackSocket } from './dpif-netlink/conntrack';
+import { pullProperties } from './openflow/ofp-msgs';
 import { IFF_UP, RtnlSocket } from './dpctl/rtnl';
 import { readNetdevState } from './util/netdev-sysfs';
 import { formatFeatureLog, probeDatapathFeatures } from './dpif-netlink/features';
@@ -57,6 +59,8 @@ interface Running {
   unixctl?: UnixctlServer;
   /** rtnetlink socket for port_mod's administrative up/down, opened on first use */
   rtnl?: RtnlSocket;
+  /** conntrack netlink socket for NXT_CT_FLUSH(_ZONE), opened on first use */
+  conntrack?: ConntrackSocket;
   /** What unixctl commands see: each part once it is up. */
   parts: DaemonParts;
 }
@@ -188,6 +192,16 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
       packetOut: (br, packet, inPort, ofpacts): Promise<void> => executePacketOut(dpif, dp.dpIfindex, udpif, bridge, br, packet, inPort, ofpacts),
       meterFeatures: mf,
       meters: mf ? new DpifMeters(dpif, dp.dpIfindex, mf.maxMeters, (t) => dpifLog.warn(t)) : undefined,
+      ctFlush: async (req) => {
+        // ovs-ofctl ct-flush sends all-zero tuples when none is given: they select nothing more.
+        const zeroTuple = (t?: Buffer): boolean => !t || [...pullProperties(t, 8, 0x10000)].every((p) => p.payload.every((b) => b === 0));
+        if (!zeroTuple(req.origTuple) || !zeroTuple(req.replyTuple)) {
+          connmgrLog.warn('ct-flush by connection tuple is not supported yet: nothing flushed');
+          return;
+        }
+        r.conntrack ??= ConntrackSocket.open();
+        await r.conntrack.flush(req.zone);
+      },
       setPortUp: async (name, up) => {
         const st = readNetdevState(name);
         try {
@@ -295,6 +309,7 @@ export async function shutdown(opts: { cleanup?: boolean } = {}): Promise<void> 
   } finally {
     r.dpif?.close();
     r.rtnl?.close();
+    r.conntrack?.close();
     r.coverage.stop();
     await r.unixctl?.close();
   }

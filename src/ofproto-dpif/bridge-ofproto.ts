@@ -10,7 +10,7 @@
  * controller gets `priority=0 actions=NORMAL` when it is created and whenever its controllers
  * or fail mode change; `ovs-ofctl del-flows` removes it for good.
  */
-import { OFPG_ANY, OFPP_ANY, OFPP_LOCAL, OFPP_MAX, OFPP_NONE, OFPP_NORMAL, OFP_NO_BUFFER, OFP10_VERSION, OFP13_VERSION } from '../openflow/common';
+import { OFPG_ANY, OFPG_MAX, OFPP_ANY, OFPP_LOCAL, OFPP_MAX, OFPP_NONE, OFPP_NORMAL, OFP_NO_BUFFER, OFP10_VERSION, OFP13_VERSION } from '../openflow/common';
 import { Connmgr, ControllerSettings, Ofconn, SslConfig } from '../openflow/connmgr';
 import { Match } from '../openflow/match';
 import { OfpError } from '../openflow/ofp-errors';
@@ -54,6 +54,7 @@ import { FlowTables, FlowTablesChange, flowRemovedOf, flowTablesDelta, FlowTable
 import { FlowMonitorOrigin, FlowMonitors } from './flow-monitor';
 import type { VlogModule } from '../util/vlog';
 import type { DpMeters } from './dp-meters';
+import { CtFlushRequest, decodeCtFlush, decodeCtFlushZone } from '../openflow/ofp-ct';
 
 /** One port as the bridge knows it. */
 export interface OfprotoPort {
@@ -110,6 +111,8 @@ export interface BridgeOfprotoEnv {
   meterFeatures?: { maxMeters: number; maxBands: number };
   /** the datapath's meters; without them meters exist only in OpenFlow (no rate limiting) */
   meters?: DpMeters;
+  /** flushes the kernel's conntrack entries a NXT_CT_FLUSH(_ZONE) selects */
+  ctFlush?(req: CtFlushRequest): Promise<void>;
   /** the worker settings of {@link BridgeOfproto.workerSettings} may have changed */
   settingsChanged?(): void;
   /** executes a PACKET_OUT: translation and the datapath execute are the daemon's business */
@@ -675,6 +678,18 @@ export class BridgeOfproto {
       case 'IPFIX_BRIDGE_STATS_REQUEST':
       case 'IPFIX_FLOW_STATS_REQUEST':
         throw new OfpError('NXST_NOT_CONFIGURED');
+      case 'CT_FLUSH_ZONE':
+      case 'CT_FLUSH': {
+        const req = msg.type === 'CT_FLUSH' ? decodeCtFlush(msg) : decodeCtFlushZone(msg);
+        if (!this.env.ctFlush) throw new OfpError('OFPBRC_BAD_TYPE', 'no conntrack flush without a datapath');
+        // OVS handle_nxt_ct_flush(): the flush's own failure is logged, never answered.
+        try {
+          await this.env.ctFlush(req);
+        } catch (e) {
+          this.env.log.warn(`${this.name}: conntrack flush failed: ${(e as Error).message}`);
+        }
+        return;
+      }
       default:
         throw new OfpError('OFPBRC_BAD_TYPE', `${msg.raw} is not handled by ts-vswitchd`);
     }
@@ -791,6 +806,8 @@ export class BridgeOfproto {
     const exists = this.groups.has(id);
     switch (gm.command) {
       case 'add':
+        // OVS init_group(): the reserved ids cannot name a group.
+        if (id > OFPG_MAX) throw new OfpError('OFPGMFC_INVALID_GROUP');
         if (exists) throw new OfpError('OFPGMFC_GROUP_EXISTS');
         this.addGroupSlot(id);
         this.groups.set(id, { desc: { type: gm.type, groupId: id, buckets: gm.buckets, props: gm.props }, createdMs: Date.now() });
@@ -798,6 +815,7 @@ export class BridgeOfproto {
       case 'modify':
       case 'add_or_mod':
         if (!exists && gm.command === 'modify') throw new OfpError('OFPGMFC_UNKNOWN_GROUP');
+        if (id > OFPG_MAX) throw new OfpError('OFPGMFC_INVALID_GROUP');
         if (!exists) this.addGroupSlot(id);
         this.groups.set(id, { desc: { type: gm.type, groupId: id, buckets: gm.buckets, props: gm.props }, createdMs: this.groups.get(id)?.createdMs ?? Date.now() });
         return;

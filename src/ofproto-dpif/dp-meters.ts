@@ -8,6 +8,8 @@
  * - each OFPMBT13_DROP band becomes an `OVS_METER_BAND_TYPE_DROP` band with the OpenFlow rate,
  *   and as burst the OpenFlow burst size when OFPMF13_BURST is set, else the rate;
  *   OFPMF13_KBPS sets `OVS_METER_ATTR_KBPS`;
+ * - a meter without a rate unit (or with both) is OFPMMFC_BAD_FLAGS, without bands
+ *   OFPMMFC_OUT_OF_BANDS, with a zero rate OFPMMFC_BAD_RATE (OVS `dpif_meter_set()`);
  * - kernel errors become OpenFlow errors as OVS maps them (EFBIG/ENOMEM → OUT_OF_METERS, EBADF →
  *   BAD_FLAGS, EINVAL → OUT_OF_BANDS, ENODEV → BAD_BAND, EDOM → BAD_RATE, else UNKNOWN).
  */
@@ -92,19 +94,25 @@ export class DpifMeters implements DpMeters {
   }
 
   async set(dpId: number | undefined, config: MeterConfig): Promise<number> {
-    if (config.flags & ~DP_SUPPORTED_METER_FLAGS) throw new OfpError('OFPMMFC_BAD_FLAGS');
-    if (config.bands.some((b) => b.type !== OFPMBT13_DROP)) throw new OfpError('OFPMMFC_BAD_BAND');
+    // OVS meter_set() allocates the id first and does not give it back when the set fails
+    // (the next meter then gets the next id); kept, so datapath meter ids match OVS's.
     let id = dpId;
     if (id === undefined) {
       id = this.pool.alloc();
       if (id === undefined) throw new OfpError('OFPMMFC_OUT_OF_METERS');
     }
+    // OVS dpif_meter_set(), then dpif_netlink_meter_set__().
+    const unit = config.flags & (OFPMF13_KBPS | OFPMF13_PKTPS);
+    if (!unit || unit === (OFPMF13_KBPS | OFPMF13_PKTPS)) throw new OfpError('OFPMMFC_BAD_FLAGS');
+    if (!config.bands.length) throw new OfpError('OFPMMFC_OUT_OF_BANDS');
+    if (config.bands.some((b) => b.rate === 0)) throw new OfpError('OFPMMFC_BAD_RATE');
+    if (config.flags & ~DP_SUPPORTED_METER_FLAGS) throw new OfpError('OFPMMFC_BAD_FLAGS');
+    if (config.bands.some((b) => b.type !== OFPMBT13_DROP)) throw new OfpError('OFPMMFC_BAD_BAND');
     const burst = (config.flags & OFPMF13_BURST) !== 0;
     try {
       await this.dpif.meterSet(this.dpIfindex, id, (config.flags & OFPMF13_KBPS) !== 0,
         config.bands.map((b) => ({ type: OVS_METER_BAND_TYPE_DROP, rate: b.rate, burst: burst ? b.burstSize : b.rate })));
     } catch (e) {
-      if (dpId === undefined) this.pool.free(id);
       throw meterSetError(e);
     }
     return id;

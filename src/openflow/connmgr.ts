@@ -851,7 +851,9 @@ export class Connmgr extends EventEmitter {
         ofconn.send(encodeMsg('OFPT_ECHO_REPLY', msg.version, msg.xid, msg.body));
         return;
       }
-      if (msg.type === 'ECHO_REPLY' || msg.type === 'HELLO') return;
+      if (msg.type === 'ECHO_REPLY') return;
+      // A HELLO after version negotiation is an error, as in OVS (handle_openflow__ has no case for it).
+      if (msg.type === 'HELLO') throw new OfpError('OFPBRC_BAD_TYPE', 'HELLO after negotiation');
       if (ofconn.type === 'primary' && msg.type !== 'FEATURES_REQUEST') this.noteAdmitted(ofconn);
       await this.handler.handle(ofconn, msg);
     } catch (e) {

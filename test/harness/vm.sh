@@ -34,7 +34,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${TSV_VM_CACHE:-/var/cache/ts-vswitchd-vm}
-SMP=${TSV_VM_SMP:-4} MEM=${TSV_VM_MEM:-3072} TMO=${TSV_VM_TIMEOUT:-3600} ACCEL=${TSV_VM_ACCEL:-tcg}
+SMP=${TSV_VM_SMP:-4} MEM=${TSV_VM_MEM:-3072} TMO=${TSV_VM_TIMEOUT:-5100} ACCEL=${TSV_VM_ACCEL:-tcg}
 # Bump when the initrd recipe below changes, so existing caches rebuild it.
 RECIPE=3
 # Modules the initrd needs to reach the host filesystem; their dependencies are resolved by

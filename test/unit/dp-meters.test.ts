@@ -66,8 +66,15 @@ test('DpifMeters maps kernel errors to OpenFlow meter_mod errors as OVS meter_se
   }
   const full = new DpifMeters(fakeDpif().dpif, 7, 0, () => undefined);
   await assert.rejects(full.set(undefined, { meterId: 1, flags: OFPMF13_KBPS, bands: [band] }), (e: unknown) => e instanceof OfpError && e.err === 'OFPMMFC_OUT_OF_METERS');
-  const m = new DpifMeters(fakeDpif().dpif, 7, 1, () => undefined);
-  await assert.rejects(m.set(undefined, { meterId: 1, flags: 1 << 7, bands: [band] }), (e: unknown) => e instanceof OfpError && e.err === 'OFPMMFC_BAD_FLAGS');
-  await assert.rejects(m.set(undefined, { meterId: 1, flags: OFPMF13_KBPS, bands: [{ ...band, type: 2 }] }), (e: unknown) => e instanceof OfpError && e.err === 'OFPMMFC_BAD_BAND');
-  assert.equal(await m.set(undefined, { meterId: 1, flags: OFPMF13_KBPS, bands: [band] }), 0, 'failures did not leak pool ids');
+  const m = new DpifMeters(fakeDpif().dpif, 7, 8, () => undefined);
+  const fails = async (flags: number, bands: typeof band[], err: string): Promise<void> => {
+    await assert.rejects(m.set(undefined, { meterId: 1, flags, bands }), (e: unknown) => e instanceof OfpError && e.err === err, err);
+  };
+  await fails(0, [band], 'OFPMMFC_BAD_FLAGS'); // no rate unit (OVS dpif_meter_set)
+  await fails(OFPMF13_KBPS | OFPMF13_PKTPS, [band], 'OFPMMFC_BAD_FLAGS');
+  await fails(OFPMF13_KBPS, [], 'OFPMMFC_OUT_OF_BANDS');
+  await fails(OFPMF13_KBPS, [{ ...band, rate: 0 }], 'OFPMMFC_BAD_RATE');
+  await fails(OFPMF13_KBPS | (1 << 7), [band], 'OFPMMFC_BAD_FLAGS');
+  await fails(OFPMF13_KBPS, [{ ...band, type: 2 }], 'OFPMMFC_BAD_BAND');
+  assert.equal(await m.set(undefined, { meterId: 1, flags: OFPMF13_KBPS, bands: [band] }), 6, 'as OVS, each failed set kept the id it was given');
 });

@@ -82,7 +82,7 @@ test('the script runs each invocation once, quoted, with the bridge and file pat
   const script = buildScript(corpus, { bridge: 'br9', fileDir: '/files', outDir: '/out dir', timeoutS: 7 });
   const lines = script.trimEnd().split('\n');
   assert.equal(lines[1], `O='/out dir'`);
-  assert.match(lines[2], /^r\(\) \{ .*'ovs-ofctl' --timeout=7 -vtimeval:off -vcoverage:off "\$@" <"\$in" >"\$O\/\$n\.out" 2>"\$O\/\$n\.err"; echo \$\? >"\$O\/\$n\.rc"; \}$/);
+  assert.match(lines[2], /^r\(\) \{ .*'ovs-ofctl' --timeout=7 -vtimeval:off -vcoverage:off "\$@" <"\$in" >"\$O\/\$n\.out" 2>"\$O\/\$n\.err"; echo \$\? >"\$O\/\$n\.rc"; echo "\$t \$EPOCHREALTIME" >"\$O\/\$n\.time"; \}$/);
   assert.deepEqual(lines.slice(3), [
     `r 0 '/dev/null' 'show' 'br9'`,
     `r 1 '/dev/null' 'add-flow' 'br9' 'actions=note:it'\\''s'`,
