@@ -25,7 +25,7 @@
 #
 # Environment (host side):
 #   TSV_VM_CACHE    cache directory for the guest kernel and initrd [/var/cache/ts-vswitchd-vm]
-#   TSV_VM_SMP, TSV_VM_MEM, TSV_VM_TIMEOUT   defaults for --smp [4], --mem [3072], --timeout [3600]
+#   TSV_VM_SMP, TSV_VM_MEM, TSV_VM_TIMEOUT   defaults for --smp [4], --mem [3072], --timeout [5100]
 #   TSV_VM_ACCEL    QEMU accelerator [tcg]; `kvm` where nested virtualisation really works
 #   TSV_VM_KERNEL_PKG  Debian kernel package to boot [what linux-image-amd64 depends on]
 #   TSV_VM_QEMU_ARGS   extra QEMU arguments (word-split)
