@@ -156,6 +156,11 @@ interface Bundle {
 const BUNDLES = 'bundles';
 /** How often timeouts are checked (OVS checks once per main-loop pass; 1 s granularity suffices for seconds). */
 const EXPIRY_INTERVAL_MS = 1000;
+/**
+ * How long a replaced rule's counters are forwarded to its replacement: long enough for the
+ * revalidators to re-translate every megaflow that went through it (a few passes), ms.
+ */
+const FORWARD_KEEP_MS = 10_000;
 /** OVS `FAIL_OPEN_PRIORITY`: the fail-open NORMAL rule sits above every OpenFlow priority (hidden). */
 export const FAIL_OPEN_PRIORITY = 0xf0f0f0;
 
@@ -422,6 +427,7 @@ export class BridgeOfproto {
   /** Removes rules whose idle or hard timeout passed. */
   private expire(): void {
     this.publish(this.tables.expire());
+    this.tables.forgetReplacedBefore(Date.now() - FORWARD_KEEP_MS);
   }
 
   /**

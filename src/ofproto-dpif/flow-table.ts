@@ -257,6 +257,8 @@ interface Forward {
   to: Rule;
   counts: boolean;
   version: number;
+  /** when the rule was replaced, Date.now() ms */
+  atMs: number;
 }
 
 /** `calc_duration`: elapsed ms as OpenFlow's seconds + nanoseconds. */
@@ -493,6 +495,20 @@ export class FlowTables {
    */
   forgetReplaced(version: number): void {
     for (const [id, f] of this.forwards) if (f.version <= version) this.forwards.delete(id);
+  }
+
+  /**
+   * Drops the statistics forwarding of rules replaced before `beforeMs` (Date.now() ms): by then
+   * the revalidators have re-translated every megaflow that went through them, so credits for
+   * their ids no longer come (a straggler is dropped, as for a deleted rule).
+   */
+  forgetReplacedBefore(beforeMs: number): void {
+    for (const [id, f] of this.forwards) if (f.atMs < beforeMs) this.forwards.delete(id);
+  }
+
+  /** Number of replaced rules whose statistics are still forwarded (for memory accounting and tests). */
+  get forwardCount(): number {
+    return this.forwards.size;
   }
 
   /** Counts lookups in table `tableId` done by translation: `matched` hits, `missed` misses. */
@@ -796,7 +812,7 @@ export class FlowTables {
         this.tables[r.tableId].cls.remove(r);
         if (op.replace) {
           const by = op.new[i];
-          this.forwards.set(r.id, { to: by, counts: op.keepCounts, version });
+          this.forwards.set(r.id, { to: by, counts: op.keepCounts, version, atMs: Date.now() });
           change.removed.push({ rule: r, replacedBy: by });
         } else {
           change.removed.push({ rule: r, reason: op.reason });

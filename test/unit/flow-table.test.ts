@@ -388,7 +388,11 @@ test('statistics credited to a replaced rule go to its replacement (ofproto-dpif
   ft.creditStats(a.id, 1n, 10n, c.now() + 9);
   assert.equal(d.packetCount, 0n, 'a reset breaks the forwarding of counts');
   assert.equal(d.usedMs, c.now() + 9, 'but not of the last-used time');
-  ft.forgetReplaced(ft.version);
+  assert.equal(ft.forwardCount, 2, 'a and b forward to their replacements');
+  ft.forgetReplacedBefore(Date.now() - 60_000);
+  assert.equal(ft.forwardCount, 2, 'recent replacements are kept');
+  ft.forgetReplacedBefore(Date.now() + 1);
+  assert.equal(ft.forwardCount, 0, 'old ones are dropped: replacing rules forever does not grow memory');
   assert.equal(ft.creditStats(a.id, 1n, 1n, 0), false);
   ft.flowMod(fm('delete'));
   assert.equal(ft.creditStats(d.id, 1n, 1n, 0), false, 'deleted rules take no credit');
