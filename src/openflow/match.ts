@@ -162,7 +162,10 @@ export class Match {
   /** True when no bit of field `f` is matched (OVS `mf_is_all_wild`). */
   isAllWild(f: MfField): boolean {
     if (f.view) return (readSlot(this.wc, f.storage) & f.view.mask) === 0;
-    return isAllZeros(this.wc.subarray(f.storage.offset, f.storage.offset + f.storage.len));
+    // A plain loop: this runs for every field of every rule a flow dump encodes.
+    const { offset, len } = f.storage;
+    for (let i = offset; i < offset + len; i++) if (this.wc[i] !== 0) return false;
+    return true;
   }
 
   /** Whether this match meets `f`'s prerequisites (OVS `mf_are_match_prereqs_ok`). */

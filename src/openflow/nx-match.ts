@@ -339,8 +339,8 @@ function put(ctx: PutCtx, f: MfField, value: Buffer, mask?: Buffer): void {
 /** Puts field `name` from the match, masked as needed, unless it is all-wild (OVS `nxm_put`). */
 function putMasked(ctx: PutCtx, m: Match, name: string, value?: Buffer): void {
   const f = mfField(name);
+  if (m.isAllWild(f)) return; // most fields of most matches: skip the copies getField makes
   const { value: v, mask } = m.getField(f);
-  if (mask.every((b) => b === 0)) return;
   put(ctx, f, value ?? v, mask);
 }
 
