@@ -27,7 +27,7 @@ import {
   decodeMeterMod, decodeMeterRequest, encodeMeterConfigReply, encodeMeterFeaturesReply, encodeMeterStatsReply, MeterConfig,
   OFPM13_ALL, OFPM13_CONTROLLER, OFPM13_MAX, OFPM13_SLOWPATH, OFPMBT13_DROP, OFPMF13_BURST, OFPMF13_KBPS, OFPMF13_PKTPS, OFPMF13_STATS,
 } from '../openflow/ofp-meter';
-import { decodeMsg, OfpMsg } from '../openflow/ofp-msgs';
+import { decodeMsg, encodeMultipartReply, OfpMsg, rawReplyFor } from '../openflow/ofp-msgs';
 import { COOKIE_NONE, decodePacketOut, encodePacketIn } from '../openflow/ofp-packet';
 import { MF_FIELDS, mfField, mfGetValue, mfIsPipelineField } from '../openflow/meta-flow';
 import {
@@ -44,7 +44,7 @@ import {
   OFPUTIL_C_GROUP_STATS, OFPUTIL_C_PORT_STATS, OFPUTIL_C_QUEUE_STATS, OFPUTIL_C_TABLE_STATS, OFPUTIL_C_BUNDLES,
   OFPC_FRAG_NORMAL, OFPC_FRAG_REASM, OAM_PACKET_IN, OFPR_EXPLICIT_MISS, OFPR_IMPLICIT_MISS, OFPR_NO_MATCH,
 } from '../openflow/ofp-switch';
-import { ALL_OFPACT_FEATURES, TableMiss, decodeTableMod, defaultTableFeatures, encodeTableDescReply, encodeTableFeaturesReply, encodeTableStatsReply } from '../openflow/ofp-table';
+import { ALL_OFPACT_FEATURES, TableFeatures, TableMiss, decodeTableMod, defaultTableFeatures, encodeTableDescReply, encodeTableFeaturesEntry, encodeTableStatsReply } from '../openflow/ofp-table';
 import { decodeTlvTableMod, encodeTlvTableReply, TlvTable } from '../openflow/ofp-tlv';
 import { hashInt } from '../util/ovs-hash';
 import { Hmap } from '../util/hmap';
@@ -185,6 +185,8 @@ export class BridgeOfproto {
   private settings: BridgeOfprotoSettings;
   /** the Flow_Table settings last applied, as JSON */
   private tablesKey?: string;
+  /** table features and their encodings per version (see featuresCache) */
+  private featuresCached?: { key: string; features: TableFeatures[]; entries: Map<number, Buffer[]> };
   /** fail-open mode is on (OVS `fail_open_is_active()`) */
   private failOpenActive = false;
   private failOpenLastDisconnS = 0;
@@ -562,7 +564,12 @@ export class BridgeOfproto {
       case 'TABLE_STATS_REQUEST': return this.handleTableStats(c, msg);
       case 'TABLE_FEATURES_STATS_REQUEST': {
         if (msg.body.length) throw new OfpError('OFPTFFC_EPERM', 'table features cannot be changed');
-        c.send(...encodeTableFeaturesReply(msg, this.tableFeatures()));
+        // ovs-ofctl asks for these (~2.4 MB) before most flow commands: encode once per version
+        // until the tables' names or limits change.
+        const cache = this.featuresCache();
+        let entries = cache.entries.get(msg.version);
+        if (!entries) cache.entries.set(msg.version, (entries = cache.features.map((tf) => encodeTableFeaturesEntry(tf, msg.version))));
+        c.send(...encodeMultipartReply(rawReplyFor(msg), msg.version, msg.xid, entries));
         return;
       }
       case 'TABLE_DESC_REQUEST': {
@@ -710,9 +717,19 @@ export class BridgeOfproto {
     }));
   }
 
-  private tableFeatures() {
+  private tableFeatures(): TableFeatures[] {
+    return this.featuresCache().features;
+  }
+
+  /** The visible tables' features, and their encodings by version, rebuilt when a name or limit changes. */
+  private featuresCache(): { features: TableFeatures[]; entries: Map<number, Buffer[]> } {
     const infos = this.tables.tableInfo().filter((t) => !t.hidden);
-    return infos.map((t) => defaultTableFeatures(t.tableId, infos.filter((n) => n.tableId > t.tableId).map((n) => n.tableId), t.name ?? '', t.flowLimit >= 0xffffffff ? DEFAULT_MAX_ENTRIES : t.flowLimit));
+    const key = JSON.stringify(infos.map((t) => [t.tableId, t.name ?? '', t.flowLimit]));
+    if (this.featuresCached?.key !== key) {
+      const features = infos.map((t) => defaultTableFeatures(t.tableId, infos.filter((n) => n.tableId > t.tableId).map((n) => n.tableId), t.name ?? '', t.flowLimit >= 0xffffffff ? DEFAULT_MAX_ENTRIES : t.flowLimit));
+      this.featuresCached = { key, features, entries: new Map() };
+    }
+    return this.featuresCached;
   }
 
   private handleTableStats(c: Ofconn, msg: OfpMsg): void {
