@@ -9,14 +9,10 @@
  * u16 ifi_type, s32 ifi_index, u32 ifi_flags, u32 ifi_change), then `IFLA_*` attributes.
  */
 import { constants as osConstants } from 'os';
-import { RawNetlinkSocket } from 'netlink/dist/raw';
-import type { ErrnoException, MessageInfo } from 'netlink/dist/raw';
 import { attr, attrMap, attrString, attrU32, readString } from '../genl/nlattr';
-import {
-  NetlinkError, NLM_F_ACK, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, nlmsgAlign, parseNlmsgerr, splitMessages,
-} from '../genl/netlink';
+import { NetlinkError, NLM_F_ACK, NLM_F_REQUEST, NLMSG_HDRLEN, nlmsgAlign } from '../genl/netlink';
 import type { RawNlMsg } from '../genl/netlink';
-import { enableExtAck } from '../genl/native';
+import { RawNetlinkClient } from '../genl/raw-client';
 
 /** `NETLINK_ROUTE`, the rtnetlink protocol number. */
 export const NETLINK_ROUTE = 0;
@@ -140,13 +136,6 @@ export function decodeLink(payload: Buffer): LinkInfo {
   return link;
 }
 
-interface Pending {
-  context: string;
-  replies: RawNlMsg[];
-  resolve(replies: RawNlMsg[]): void;
-  reject(err: Error): void;
-}
-
 /** The link operations dpctl uses (what {@link RtnlSocket} offers; tests substitute fakes). */
 export interface LinkOps {
   getLink(name: string): Promise<LinkInfo>;
@@ -159,37 +148,19 @@ export interface LinkOps {
 
 /** An rtnetlink socket for link requests; one request in flight at a time is all dpctl needs. */
 export class RtnlSocket implements LinkOps {
-  private readonly pending = new Map<number, Pending>();
-  private seq = 1;
-  private closed = false;
-
-  private constructor(private readonly sock: RawNetlinkSocket, private readonly portId: number) {
-    sock.on('message', (msg: Buffer, rinfo: MessageInfo) => this.onDatagram(msg, rinfo));
-    sock.on('error', (err: ErrnoException) => this.failAll(err.errno, err.syscall));
-    sock.unref();
-  }
+  private constructor(private readonly client: RawNetlinkClient) {}
 
   /**
    * Opens an rtnetlink socket (extended ACKs on when the native addon is present).
    * @throws Error when the socket cannot be created
    */
   static open(): RtnlSocket {
-    const sock = new RawNetlinkSocket(NETLINK_ROUTE, { recvBufferSize: 1 << 20, sendBufferSize: 1 << 18 });
-    const port = sock.address().port;
-    try {
-      enableExtAck(port, NETLINK_ROUTE);
-    } catch {
-      // Extended ACK text is a nicety; errno alone still reaches the caller.
-    }
-    return new RtnlSocket(sock, port);
+    return new RtnlSocket(new RawNetlinkClient(NETLINK_ROUTE, 'rtnetlink'));
   }
 
   /** Closes the socket; waiting requests reject with ECANCELED. Idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(osConstants.errno.ECANCELED, 'rtnetlink socket closed');
-    this.sock.close();
+    this.client.close();
   }
 
   /**
@@ -237,56 +208,6 @@ export class RtnlSocket implements LinkOps {
   }
 
   private request(type: number, flags: number, payload: Buffer, context: string): Promise<RawNlMsg[]> {
-    if (this.closed) return Promise.reject(new NetlinkError(osConstants.errno.EBADF, `${context} (rtnetlink socket closed)`));
-    const seq = this.seq++;
-    return new Promise<RawNlMsg[]>((resolve, reject) => {
-      if (this.pending.size === 0) this.sock.ref();
-      this.pending.set(seq, { context, replies: [], resolve, reject });
-      this.sock.send(encodeNlmsg(type, flags, seq, this.portId, payload), { port: 0 }, (err?: ErrnoException) => {
-        if (err) this.finish(seq, new NetlinkError(err.errno, `${context} (${err.syscall})`));
-      });
-    });
-  }
-
-  private onDatagram(datagram: Buffer, rinfo: MessageInfo): void {
-    if (rinfo.port !== 0) return;
-    let msgs: RawNlMsg[];
-    try {
-      msgs = splitMessages(datagram);
-    } catch (e) {
-      this.failAll(osConstants.errno.EPROTO, `malformed rtnetlink datagram: ${(e as Error).message}`);
-      return;
-    }
-    for (const m of msgs) {
-      const p = this.pending.get(m.seq);
-      if (!p) continue;
-      if (m.type === NLMSG_ERROR) {
-        try {
-          const e = parseNlmsgerr(m.payload, m.flags);
-          this.finish(m.seq, e.errno ? new NetlinkError(e.errno, p.context, e.extackMsg, e.extackOffset) : undefined);
-        } catch (err) {
-          this.finish(m.seq, new NetlinkError(osConstants.errno.EPROTO, `${p.context}: ${(err as Error).message}`));
-        }
-      } else if (m.type === NLMSG_DONE) {
-        this.finish(m.seq);
-      } else {
-        p.replies.push(m);
-        // Requests without NLM_F_ACK end with their one reply.
-        if (!(m.flags & 0x2 /* NLM_F_MULTI */)) this.finish(m.seq);
-      }
-    }
-  }
-
-  private finish(seq: number, err?: Error): void {
-    const p = this.pending.get(seq);
-    if (!p) return;
-    this.pending.delete(seq);
-    if (this.pending.size === 0 && !this.closed) this.sock.unref();
-    if (err) p.reject(err);
-    else p.resolve(p.replies);
-  }
-
-  private failAll(errno: number, what: string): void {
-    for (const [seq, p] of [...this.pending]) this.finish(seq, new NetlinkError(errno, `${p.context} (${what})`));
+    return this.client.request((seq, port) => encodeNlmsg(type, flags, seq, port, payload), context);
   }
 }

@@ -11,16 +11,11 @@
  * `CTA_*` attributes. Unlike most netlink families, ctnetlink's integers are big-endian.
  */
 import { constants as osConstants } from 'os';
-import { RawNetlinkSocket } from 'netlink/dist/raw';
-import type { ErrnoException, MessageInfo } from 'netlink/dist/raw';
 import { formatIpv6, parseIpv6 } from '../genl/addr';
 import { attr, attrBe16, attrBe32, attrMap, attrU8 } from '../genl/nlattr';
-import {
-  NetlinkError, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, nlmsgAlign,
-  parseNlmsgDone, parseNlmsgerr, splitMessages,
-} from '../genl/netlink';
+import { NetlinkError, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, nlmsgAlign } from '../genl/netlink';
 import type { RawNlMsg } from '../genl/netlink';
-import { enableExtAck } from '../genl/native';
+import { RawNetlinkClient } from '../genl/raw-client';
 
 /** `NETLINK_NETFILTER`, the nfnetlink protocol number (`<linux/netlink.h>`). */
 export const NETLINK_NETFILTER = 12;
@@ -315,54 +310,29 @@ export function ctEntryMatches(e: CtEntry, m: CtMatch): boolean {
   return tupleMatches(e.orig, m.orig, m.ipProto) && tupleMatches(e.reply, m.reply, m.ipProto);
 }
 
-interface Pending {
-  context: string;
-  replies: RawNlMsg[];
-  resolve(replies: RawNlMsg[]): void;
-  reject(err: Error): void;
-}
-
 /**
  * A ctnetlink socket (`NETLINK_NETFILTER`): flush and dump the kernel connection tracker.
  * Needs CAP_NET_ADMIN; the kernel loads `nf_conntrack_netlink` on first use.
  */
 export class ConntrackSocket implements ConntrackFlusher {
-  private readonly pending = new Map<number, Pending>();
-  private seq = 1;
-  private closed = false;
-
-  private constructor(private readonly sock: RawNetlinkSocket, private readonly portId: number) {
-    sock.on('message', (msg: Buffer, rinfo: MessageInfo) => this.onDatagram(msg, rinfo));
-    sock.on('error', (err: ErrnoException) => this.failAll(err.errno, err.syscall));
-    sock.unref();
-  }
+  private constructor(private readonly client: RawNetlinkClient) {}
 
   /**
    * Opens a `NETLINK_NETFILTER` socket (extended ACKs on when the native addon is present).
    * @throws Error when the socket cannot be created (e.g. EPROTONOSUPPORT without nfnetlink)
    */
   static open(): ConntrackSocket {
-    const sock = new RawNetlinkSocket(NETLINK_NETFILTER, { recvBufferSize: 1 << 21, sendBufferSize: 1 << 18 });
-    const port = sock.address().port;
-    try {
-      enableExtAck(port, NETLINK_NETFILTER);
-    } catch {
-      // Extended ACK text is a nicety; errno alone still reaches the caller.
-    }
-    return new ConntrackSocket(sock, port);
+    return new ConntrackSocket(new RawNetlinkClient(NETLINK_NETFILTER, 'ctnetlink', 1 << 21));
   }
 
   /** Closes the socket; waiting requests reject with ECANCELED. Idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(osConstants.errno.ECANCELED, 'ctnetlink socket closed');
-    this.sock.close();
+    this.client.close();
   }
 
   /** Flushes the whole conntrack table (`nl_ct_flush()`). @throws NetlinkError */
   async ctFlush(): Promise<void> {
-    await this.request((seq) => encodeCtFlush(seq, this.portId), 'IPCTNL_MSG_CT_DELETE (flush)');
+    await this.request((seq) => encodeCtFlush(seq, this.client.portId), 'IPCTNL_MSG_CT_DELETE (flush)');
   }
 
   /**
@@ -371,7 +341,7 @@ export class ConntrackSocket implements ConntrackFlusher {
    * @throws NetlinkError when the dump fails
    */
   async ctDump(zone?: number): Promise<CtEntry[]> {
-    const replies = await this.request((seq) => encodeCtDump(seq, this.portId), 'IPCTNL_MSG_CT_GET (dump)');
+    const replies = await this.request((seq) => encodeCtDump(seq, this.client.portId), 'IPCTNL_MSG_CT_GET (dump)');
     const out: CtEntry[] = [];
     for (const m of replies) {
       if (m.type !== ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW)) continue;
@@ -388,7 +358,7 @@ export class ConntrackSocket implements ConntrackFlusher {
    * @throws NetlinkError when the dump or a delete fails otherwise
    */
   async ctFlushZone(zone: number): Promise<void> {
-    for (const e of await this.ctDump(zone)) await this.deleteIgnoringEnoent((seq) => encodeCtDeleteEntry(e, seq, this.portId), `IPCTNL_MSG_CT_DELETE zone=${zone}`);
+    for (const e of await this.ctDump(zone)) await this.deleteIgnoringEnoent((seq) => encodeCtDeleteEntry(e, seq, this.client.portId), `IPCTNL_MSG_CT_DELETE zone=${zone}`);
   }
 
   /**
@@ -396,7 +366,7 @@ export class ConntrackSocket implements ConntrackFlusher {
    * @throws NetlinkError ENOENT when there is none; RangeError for an unsupported tuple
    */
   async ctFlushTuple(zone: number, tuple: CtTuple): Promise<void> {
-    await this.request((seq) => encodeCtDeleteTuple(zone, tuple, seq, this.portId), `IPCTNL_MSG_CT_DELETE zone=${zone} ${tuple.src}->${tuple.dst}`);
+    await this.request((seq) => encodeCtDeleteTuple(zone, tuple, seq, this.client.portId), `IPCTNL_MSG_CT_DELETE zone=${zone} ${tuple.src}->${tuple.dst}`);
   }
 
   /**
@@ -415,7 +385,7 @@ export class ConntrackSocket implements ConntrackFlusher {
         return;
       }
       for (const e of await this.ctDump(zone)) {
-        if (ctEntryMatches(e, match)) await this.deleteIgnoringEnoent((seq) => encodeCtDeleteTuple(e.zone, e.orig, seq, this.portId), `IPCTNL_MSG_CT_DELETE zone=${e.zone}`);
+        if (ctEntryMatches(e, match)) await this.deleteIgnoringEnoent((seq) => encodeCtDeleteTuple(e.zone, e.orig, seq, this.client.portId), `IPCTNL_MSG_CT_DELETE zone=${e.zone}`);
       }
     } else if (zone !== undefined) {
       await this.ctFlushZone(zone);
@@ -433,54 +403,6 @@ export class ConntrackSocket implements ConntrackFlusher {
   }
 
   private request(build: (seq: number) => Buffer, context: string): Promise<RawNlMsg[]> {
-    if (this.closed) return Promise.reject(new NetlinkError(osConstants.errno.EBADF, `${context} (ctnetlink socket closed)`));
-    const seq = this.seq++;
-    const msg = build(seq); // may throw (bad tuple) before anything is registered
-    return new Promise<RawNlMsg[]>((resolve, reject) => {
-      if (this.pending.size === 0) this.sock.ref();
-      this.pending.set(seq, { context, replies: [], resolve, reject });
-      this.sock.send(msg, { port: 0 }, (err?: ErrnoException) => {
-        if (err) this.finish(seq, new NetlinkError(err.errno, `${context} (${err.syscall})`));
-      });
-    });
-  }
-
-  private onDatagram(datagram: Buffer, rinfo: MessageInfo): void {
-    if (rinfo.port !== 0) return;
-    let msgs: RawNlMsg[];
-    try {
-      msgs = splitMessages(datagram);
-    } catch (e) {
-      this.failAll(osConstants.errno.EPROTO, `malformed ctnetlink datagram: ${(e as Error).message}`);
-      return;
-    }
-    for (const m of msgs) {
-      const p = this.pending.get(m.seq);
-      if (!p) continue;
-      try {
-        if (m.type === NLMSG_ERROR || m.type === NLMSG_DONE) {
-          const e = m.type === NLMSG_ERROR ? parseNlmsgerr(m.payload, m.flags) : parseNlmsgDone(m.payload, m.flags);
-          this.finish(m.seq, e.errno ? new NetlinkError(e.errno, p.context, e.extackMsg, e.extackOffset) : undefined);
-        } else {
-          p.replies.push(m);
-          if (!(m.flags & NLM_F_MULTI)) this.finish(m.seq);
-        }
-      } catch (err) {
-        this.finish(m.seq, new NetlinkError(osConstants.errno.EPROTO, `${p.context}: ${(err as Error).message}`));
-      }
-    }
-  }
-
-  private finish(seq: number, err?: Error): void {
-    const p = this.pending.get(seq);
-    if (!p) return;
-    this.pending.delete(seq);
-    if (this.pending.size === 0 && !this.closed) this.sock.unref();
-    if (err) p.reject(err);
-    else p.resolve(p.replies);
-  }
-
-  private failAll(errno: number, what: string): void {
-    for (const [seq, p] of [...this.pending]) this.finish(seq, new NetlinkError(errno, `${p.context} (${what})`));
+    return this.client.request((seq: number) => build(seq), context);
   }
 }
