@@ -256,7 +256,6 @@ interface Op {
 interface Forward {
   to: Rule;
   counts: boolean;
-  version: number;
   /** when the rule was replaced, Date.now() ms */
   atMs: number;
 }
@@ -468,7 +467,7 @@ export class FlowTables {
    * Credits datapath statistics to rule `ruleId`: packets and bytes are added, the last-used
    * time moves forward to `usedMs`. Credits for a rule replaced by add/modify go to its
    * replacement (the counters only if the replacement kept them), as ofproto-dpif forwards them,
-   * until {@link forgetReplaced} drops the forwarding.
+   * until {@link forgetReplacedBefore} drops the forwarding.
    * @returns false if the rule is unknown (deleted), in which case nothing is credited
    */
   creditStats(ruleId: number, packets: bigint, bytes: bigint, usedMs: number): boolean {
@@ -487,14 +486,6 @@ export class FlowTables {
     }
     if (usedMs > r.usedMs) r.usedMs = usedMs;
     return true;
-  }
-
-  /**
-   * Drops the statistics forwarding of rules replaced in `version` or earlier: call it once every
-   * worker has applied and revalidated against a later version, so no credit for them can come.
-   */
-  forgetReplaced(version: number): void {
-    for (const [id, f] of this.forwards) if (f.version <= version) this.forwards.delete(id);
   }
 
   /**
@@ -812,7 +803,7 @@ export class FlowTables {
         this.tables[r.tableId].cls.remove(r);
         if (op.replace) {
           const by = op.new[i];
-          this.forwards.set(r.id, { to: by, counts: op.keepCounts, version, atMs: Date.now() });
+          this.forwards.set(r.id, { to: by, counts: op.keepCounts, atMs: Date.now() });
           change.removed.push({ rule: r, replacedBy: by });
         } else {
           change.removed.push({ rule: r, reason: op.reason });
