@@ -12,12 +12,6 @@
  * the kernel, so traffic keeps flowing on existing megaflows and a restarted daemon adopts them.
  * `ovs-appctl exit --cleanup` deletes the datapath (and with it every vport and flow) first.
  */
-import { RuleCredits } from './upcall/rule-credits';
-import { DpifMeters } from './ofproto-dpif/dp-meters';
-import { ConntrackSocket } from './dpif-netlink/conntrack';
-import { pullProperties } from './openflow/ofp-msgs';
-import { IFF_UP, RtnlSocket } from './dpctl/rtnl';
-import { readNetdevState } from './util/netdev-sysfs';
 import { formatFeatureLog, probeDatapathFeatures } from './dpif-netlink/features';
 import { versionText, type VswitchdOptions } from './cli';
 import { BridgeLayer, BRIDGE_MONITORED_TABLES } from './bridge/bridge';
@@ -25,6 +19,12 @@ import { OvsdbClient } from './bridge/ovsdb-client';
 import { DpifNetlink } from './dpif-netlink/dpif';
 import type { MacLearningStats } from './ofproto-dpif/mac-learning';
 import { Udpif } from './upcall/udpif';
+import { addTableLookups } from './upcall/rule-credits';
+import type { TableCredit } from './upcall/messages';
+import { DpifMeters } from './ofproto-dpif/dp-meters';
+import { ConntrackSocket } from './dpif-netlink/conntrack';
+import { IFF_UP, RtnlSocket } from './dpctl/rtnl';
+import { readNetdevState } from './util/netdev-sysfs';
 import { Coverage } from './unixctl/coverage';
 import { registerCoverageCommands, registerMemoryCommand, registerVlogCommands } from './unixctl/commands/core';
 import { registerDpctlCommands } from './unixctl/commands/dpctl';
@@ -193,9 +193,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
       meterFeatures: mf,
       meters: mf ? new DpifMeters(dpif, dp.dpIfindex, mf.maxMeters, (t) => dpifLog.warn(t)) : undefined,
       ctFlush: async (req) => {
-        // ovs-ofctl ct-flush sends all-zero tuples when none is given: they select nothing more.
-        const zeroTuple = (t?: Buffer): boolean => !t || [...pullProperties(t, 8, 0x10000)].every((p) => p.payload.every((b) => b === 0));
-        if (!zeroTuple(req.origTuple) || !zeroTuple(req.replyTuple)) {
+        if (req.origTuple || req.replyTuple) {
           connmgrLog.warn('ct-flush by connection tuple is not supported yet: nothing flushed');
           return;
         }
@@ -277,9 +275,10 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
   // As OVS (xlate with resubmit_stats): the packet counts in the rules and tables it went through.
-  const credits = new RuleCredits();
-  credits.add(br, r.rules, r.tableLookups, 1n, BigInt(packet.length), Date.now());
-  credits.flush(0, (m) => { if (m.type === 'rule-stats') o.creditRules(m.credits, m.tables); }, true);
+  const now = Date.now();
+  const tables = new Map<number, TableCredit>();
+  addTableLookups(tables, r.tableLookups, 1n);
+  o.creditRules(r.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...tables.values()]);
   for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
 }
 

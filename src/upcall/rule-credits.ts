@@ -7,6 +7,20 @@
  */
 import type { FromWorker, RuleCredit, TableCredit } from './messages';
 
+/**
+ * Adds `packets` lookups per entry of `tableLookups` (`tableId << 1 | matched`, see
+ * `XlateResult.tableLookups`) into `into`, by table id.
+ */
+export function addTableLookups(into: Map<number, TableCredit>, tableLookups: readonly number[], packets: bigint): void {
+  for (const l of tableLookups) {
+    const id = l >>> 1;
+    let c = into.get(id);
+    if (!c) into.set(id, (c = [id, 0n, 0n]));
+    if (l & 1) c[1] += packets;
+    else c[2] += packets;
+  }
+}
+
 /** Shortest interval between two postings, ms. */
 export const RULE_CREDIT_INTERVAL_MS = 100;
 
@@ -27,13 +41,7 @@ export class RuleCredits {
     if (tableLookups.length) {
       let t = this.pendingTables.get(bridge);
       if (!t) this.pendingTables.set(bridge, (t = new Map()));
-      for (const l of tableLookups) {
-        const id = l >>> 1;
-        let c = t.get(id);
-        if (!c) t.set(id, (c = [id, 0n, 0n]));
-        if (l & 1) c[1] += packets;
-        else c[2] += packets;
-      }
+      addTableLookups(t, tableLookups, packets);
     }
     if (!ruleIds.length) return;
     let m = this.pending.get(bridge);
