@@ -18,9 +18,19 @@ export interface CtFlushRequest {
   zone?: number;
   /** IP protocol the tuples are for (0 = any) */
   ipProto: number;
-  /** the request names original/reply tuples (entry-specific flush), kept as raw property payloads */
+  /**
+   * original/reply tuples of an entry-specific flush, as raw property payloads; absent when the
+   * request has none or only all-zero ones (ovs-ofctl sends those when no tuple is given, and
+   * OVS's `ofp_ct_match_is_zero()` treats them as none)
+   */
   origTuple?: Buffer;
   replyTuple?: Buffer;
+}
+
+/** A nested tuple whose every property value is zero (OVS `ofp_ct_tuple_is_zero`). */
+function tupleIsZero(nested: Buffer): boolean {
+  for (const p of pullProperties(nested, 8, 0x10000)) if (p.payload.some((b) => b !== 0)) return false;
+  return true;
 }
 
 function mustBeZero(b: Buffer): void {
@@ -46,8 +56,8 @@ export function decodeCtFlush(msg: OfpMsg): CtFlushRequest {
   const r: CtFlushRequest = { ipProto: msg.body[0] };
   for (const p of pullProperties(msg.body.subarray(8), 8, 0x10000)) {
     if (p.type === NXT_CT_ZONE_ID) r.zone = propU16(p);
-    else if (p.type === NXT_CT_ORIG_TUPLE) r.origTuple = p.payload;
-    else if (p.type === NXT_CT_REPLY_TUPLE) r.replyTuple = p.payload;
+    else if (p.type === NXT_CT_ORIG_TUPLE && !tupleIsZero(p.payload)) r.origTuple = p.payload;
+    else if (p.type === NXT_CT_REPLY_TUPLE && !tupleIsZero(p.payload)) r.replyTuple = p.payload;
   }
   return r;
 }
