@@ -160,6 +160,9 @@ async function run(): Promise<void> {
       log.warn(`handler ${init.index}: receiving upcalls failed: ${err.code ?? ''} ${err.message}`);
     }
     if (dgrams.length) {
+      // A configuration posted while recv() blocked (a port that just joined a bridge, whose
+      // cur_cfg ovs-vsctl may already have seen) must apply before these upcalls translate.
+      h.applyControl();
       try {
         h.handleBatch(dgrams);
       } catch (e) {
