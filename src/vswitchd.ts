@@ -217,6 +217,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   r.parts.ofprotos = bridge.ofprotos;
   udpif.on('rule-stats', (br, credits, tables) => bridge.ofprotos.get(br)?.creditRules(credits, tables));
   udpif.on('packet-in', (pin) => bridge.ofprotos.get(pin.bridge)?.sendPacketIn(pin));
+  udpif.on('xlate-effects', (br, learns, fins) => bridge.ofprotos.get(br)?.applyXlateEffects(learns, fins));
   bridge.adoptVports(existing);
 
   ovsdb.on('connected', () => log.info(`${opts.database}: connected`));
@@ -279,6 +280,7 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const tables = new Map<number, TableCredit>();
   addTableLookups(tables, r.tableLookups, 1n);
   o.creditRules(r.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...tables.values()]);
+  o.applyXlateEffects(r.learns ?? [], r.finTimeouts ?? []);
   for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
 }
 

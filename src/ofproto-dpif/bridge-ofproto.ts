@@ -51,6 +51,7 @@ import { Hmap } from '../util/hmap';
 import { flattenOfpacts, Ofpact } from '../openflow/ofpacts';
 import { checkOfpacts as checkActions } from '../openflow/ofp-actions';
 import { FlowTables, FlowTablesChange, flowRemovedOf, flowTablesDelta, FlowTablesDelta, FlowModsError, TableSettings, wantsFlowRemoved } from './flow-table';
+import { applyLearnedFlow, FinTimeoutEffect, LearnedFlow, reviveLearnedFlow } from './xlate-learn';
 import { FlowMonitorOrigin, FlowMonitors } from './flow-monitor';
 import type { VlogModule } from '../util/vlog';
 import type { DpMeters } from './dp-meters';
@@ -441,6 +442,25 @@ export class BridgeOfproto {
   creditRules(credits: ReadonlyArray<readonly [number, bigint, bigint, number]>, tables: ReadonlyArray<readonly [number, bigint, bigint]> = []): void {
     for (const [id, p, b, used] of credits) this.tables.creditStats(id, p, b, used);
     for (const [id, matched, missed] of tables) this.tables.creditTableStats(id, matched, missed);
+  }
+
+  /**
+   * Applies a translation's side effects (from a handler, a revalidator or a packet-out): each
+   * learned flow as OVS's `ofproto_flow_mod_learn()` does (xlate-learn.ts `applyLearnedFlow`),
+   * published to the workers as any flow_mod; each fin_timeout lowers its rule's timeouts. A
+   * learned flow_mod the tables refuse is logged and dropped, as OVS logs a failed learn.
+   */
+  applyXlateEffects(learns: readonly LearnedFlow[], finTimeouts: readonly FinTimeoutEffect[]): void {
+    for (const raw of learns) {
+      const lf = reviveLearnedFlow(raw);
+      try {
+        const { change } = applyLearnedFlow(this.tables, lf, Date.now());
+        if (change) this.publish(change);
+      } catch (e) {
+        this.env.log.warn(`${this.name}: LEARN action execution failed (${(e as Error).message})`);
+      }
+    }
+    for (const f of finTimeouts) this.tables.reduceTimeouts(f.ruleId, f.idleTimeout, f.hardTimeout);
   }
 
   /**

@@ -23,14 +23,17 @@
  * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
  * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
  * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; controller (reason,
- * controller id, userdata; `pause` stops translation, as no continuation is kept).
+ * controller id, userdata; `pause` stops translation, as no continuation is kept); learn (the
+ * learned flow_mods go to the main thread: xlate-learn.ts); push_mpls, pop_mpls,
+ * set_mpls_label/tc/ttl, dec_mpls_ttl and set_field on mpls_label/tc/ttl (xlate-mpls.ts); clone,
+ * check_pkt_larger, output:reg, output_trunc, enqueue, set_queue, pop_queue, fin_timeout, stack
+ * push/pop, multipath, bundle and bundle_load (xlate-misc.ts).
  *
  * A translation that sends to the controller is "slow": the caller executes its datapath
  * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
  * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
- * `XlateResult.unsupported`: group, enqueue, output_reg, output_trunc, bundle, stack push/pop,
- * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample, ct, nat,
- * clone, check_pkt_larger, clear_actions, write_actions (the OpenFlow 1.1+ action set);
+ * `XlateResult.unsupported`: group, NSH, encap/decap, tunnels, sample, ct, nat,
+ * clear_actions, write_actions (the OpenFlow 1.1+ action set), recirculation after pop_mpls;
  * set_field on fields this list does not name.
  *
  * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
@@ -63,6 +66,12 @@ import {
 import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
 import { odpExecuteActions } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
+import type { FinTimeoutEffect, LearnedFlow } from './xlate-learn';
+import { commitMpls, decMplsTtl, MPLS_LABEL_MASK, MPLS_LABEL_SHIFT, MPLS_TC_MASK, MPLS_TC_SHIFT, MPLS_TTL_MASK, popMpls, pushMpls, setMplsBits } from './xlate-mpls';
+import {
+  xlateBundle, xlateCheckPktLarger, xlateClone, xlateEnqueue, xlateMultipath, xlateFinTimeout, xlateLearn, xlateOutputReg, xlateOutputTrunc, xlatePopQueue,
+  xlateSetQueue, xlateStackPop, xlateStackPush,
+} from './xlate-misc';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -92,6 +101,8 @@ export interface XlatePort {
   odpPort: number;
   /** OFPUTIL_PC_* bits (port_mod): NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN are honoured */
   config?: number;
+  /** the link is down (OFPPS_LINK_DOWN): bundle members that are down are not chosen */
+  linkDown?: boolean;
 }
 
 /** The bridge a translation runs in. */
@@ -116,6 +127,11 @@ export interface XlateBridge {
    * has none (no datapath meters: the meter action then does nothing, as in OVS)
    */
   dpMeterId?(meterId: number): number | undefined;
+  /**
+   * the skb priority of an OpenFlow queue (OVS `dpif_queue_to_priority()`), undefined when the
+   * queue has none; absent: the Linux datapath's mapping (see xlate-misc.ts `queueToPriority`)
+   */
+  queueToPriority?(queueId: number): number | undefined;
 }
 
 /** One packet the translation sends to the controller. */
@@ -174,6 +190,10 @@ export interface XlateResult {
   unsupported: string[];
   /** human-readable trace of decisions, for debug logs */
   trace: string[];
+  /** flows learn actions learned (only with `XlateInput.allowSideEffects`), for the main thread to apply */
+  learns?: LearnedFlow[];
+  /** rules whose timeouts fin_timeout lowers (only with `XlateInput.allowSideEffects`) */
+  finTimeouts?: FinTimeoutEffect[];
 }
 
 /** Inputs to one translation. */
@@ -194,6 +214,13 @@ export interface XlateInput {
   packet?: Uint8Array;
   /** PACKET_OUT: translate these actions instead of looking up table 0 */
   ofpacts?: readonly Ofpact[];
+  /**
+   * Whether learn and fin_timeout may take effect (OVS `xin->allow_side_effects`): true for
+   * upcalls and packet-outs, and for revalidating a megaflow that saw new packets
+   */
+  allowSideEffects?: boolean;
+  /** TCP flags seen (fin_timeout); absent: the flow's own `tcp_flags` */
+  tcpFlags?: number;
 }
 
 /** OVS's limits on recursion (ofproto-dpif-xlate.c MAX_DEPTH, MAX_RESUBMITS). */
@@ -224,7 +251,7 @@ interface VlanHdr {
 type Lookup = { rule: XlateRule } | { internal: 'miss' | 'drop' };
 
 /** The state of one translation (OVS `struct xlate_ctx`). */
-class Ctx {
+export class Ctx {
   readonly flow: Buffer;
   /** the packet as the datapath will have it after the actions emitted so far */
   readonly base: Buffer;
@@ -246,6 +273,12 @@ class Ctx {
   /** the packet at the point `packetAt` actions had been applied, for packet-ins */
   packetAt = 0;
   packetNow?: Buffer;
+  /** a pop_mpls left a non-MPLS packet whose L3 the datapath has not parsed (OVS `was_mpls`) */
+  wasMpls = false;
+  /** the action being translated is the last of the whole translation (OVS `is_last_action`) */
+  isLast = true;
+  /** the register stack of stack_push/stack_pop (OVS `ctx->stack`), each entry ceil(n_bits/8) bytes */
+  stack: Buffer[] = [];
 
   constructor(readonly br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
@@ -283,7 +316,8 @@ function isNd(ctx: Ctx): boolean {
   return t === ND_NEIGHBOR_SOLICIT || t === ND_NEIGHBOR_ADVERT;
 }
 
-function prereqsOk(ctx: Ctx, f: MfField): boolean {
+/** OVS `mf_are_prereqs_ok()` on the translated flow, un-wildcarding the bits it tests. */
+export function prereqsOk(ctx: Ctx, f: MfField): boolean {
   const flow = ctx.flow;
   const type = get(flow, S.dl_type);
   const notLater = !(get(flow, S.nw_frag) & FLOW_NW_FRAG_LATER);
@@ -329,6 +363,7 @@ const WRITABLE = new Set([
   'eth_src', 'eth_dst', 'vlan_tci', 'dl_vlan', 'vlan_vid', 'dl_vlan_pcp', 'vlan_pcp',
   'ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
   'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'pkt_mark', 'in_port', 'in_port_oxm',
+  'mpls_label', 'mpls_tc', 'mpls_ttl',
   'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
   ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`),
 ]);
@@ -419,11 +454,14 @@ function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
   return formatIpv6(Buffer.from(bytes(b, slot)));
 }
 
-function commitOdpActions(ctx: Ctx): void {
+export function commitOdpActions(ctx: Ctx): void {
   const { flow, base } = ctx;
   if (get(flow, S.packet_type) === PT_ETH && get(base, S.packet_type) === PT_ETH) {
     commitStruct(ctx, ETH_MEMBERS, true, (b) => ({ ethernet: { src: getMac(b, S.dl_src), dst: getMac(b, S.dl_dst) } }));
   }
+  // As OVS: a packet that stops being MPLS loses its label before L3/L4 changes are committed.
+  const mplsFirst = ethTypeMpls(get(base, S.dl_type)) && !ethTypeMpls(get(flow, S.dl_type));
+  if (mplsFirst) commitMpls(ctx);
   const proto = get(flow, S.nw_proto);
   const baseType = get(base, S.dl_type);
   if (proto && baseType === ETH_TYPE_IP) {
@@ -445,6 +483,7 @@ function commitOdpActions(ctx: Ctx): void {
     else if (proto === IPPROTO_UDP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ udp: tp(b) }));
     else if (proto === IPPROTO_SCTP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ sctp: tp(b) }));
   }
+  if (!mplsFirst) commitMpls(ctx);
   commitVlan(ctx);
   commitStruct(ctx, [{ slot: S.skb_priority }], true, (b) => ({ priority: get(b, S.skb_priority) }));
   commitStruct(ctx, [{ slot: S.pkt_mark }], true, (b) => ({ skbMark: get(b, S.pkt_mark) }));
@@ -482,7 +521,7 @@ function commitVlan(ctx: Ctx): void {
 // Output
 
 /** OVS `compose_output_action()`: commit the header changes, then output to `ofport`. */
-function composeOutput(ctx: Ctx, ofport: number): void {
+export function composeOutput(ctx: Ctx, ofport: number): void {
   const port = ctx.br.ports.get(ofport);
   if (!port) {
     ctx.res.trace.push(`output to nonexistent port ${ofport}: skipped`);
@@ -511,7 +550,7 @@ function flood(ctx: Ctx, all: boolean): void {
 }
 
 /** OVS `xlate_output_action()`. */
-function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
+export function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
   switch (port) {
     case OFPP_IN_PORT:
       composeOutput(ctx, ctx.inPort);
@@ -544,7 +583,7 @@ function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
  * datapath has it now. A controller action of a table-miss rule (priority 0, matching
  * everything) is an explicit miss.
  */
-function xlateController(ctx: Ctx, maxLen: number, reason: number, controllerId: number,
+export function xlateController(ctx: Ctx, maxLen: number, reason: number, controllerId: number,
   userdata?: Buffer, pause?: boolean): void {
   commitOdpActions(ctx);
   if (reason === OFPR_ACTION && ctx.rule && isTableMissRule(ctx.rule)) reason = OFPR_EXPLICIT_MISS;
@@ -852,11 +891,44 @@ function setIpField(ctx: Ctx, slot: typeof S.nw_tos, bits: number, value: number
   set(ctx.flow, slot, ((get(ctx.flow, slot) & ~bits) | (value & bits)) >>> 0);
 }
 
+/** Actions that need no L3 parse after pop_mpls (OVS `recirc_for_mpls()`'s exceptions). */
+const NO_RECIRC_AFTER_MPLS = new Set(['output', 'output_trunc', 'enqueue', 'output_reg', 'set_vlan_vid', 'set_vlan_pcp',
+  'set_eth_src', 'set_eth_dst', 'set_tunnel', 'set_queue', 'group']);
+
+/** Whether OVS would recirculate before `a` on a packet that was MPLS (`recirc_for_mpls()`). */
+function needsRecircAfterMpls(a: Ofpact): boolean {
+  if (NO_RECIRC_AFTER_MPLS.has(a.type)) return false;
+  if (a.type === 'set_field') {
+    const f = mfFieldByName(a.field);
+    // mf_is_l3_or_higher(): the fields from ipv4_src on, i.e. those with an L3 or L4 prerequisite.
+    return !f || !['NONE', 'ETHERNET', 'VLAN_VID', 'MPLS'].includes(f.prereq);
+  }
+  return true;
+}
+
 /** OVS `do_xlate_actions()`. */
-function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
+export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
   const { flow, wc } = ctx;
+  const parentLast = ctx.isLast;
+  try {
+    doXlateActions__(ctx, ofpacts, parentLast, flow, wc);
+  } finally {
+    ctx.isLast = parentLast;
+  }
+}
+
+function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: boolean, flow: Buffer, wc: Buffer): void {
   for (const a of ofpacts) {
     if (ctx.error || ctx.exit) break;
+    // OVS `is_last_action`: the last action of a list that is itself last (no action set here).
+    const last = parentLast && a === ofpacts[ofpacts.length - 1];
+    ctx.isLast = last;
+    if (ctx.wasMpls && needsRecircAfterMpls(a)) {
+      // OVS freezes and recirculates here (recirc_for_mpls); not done yet: stop.
+      ctx.res.unsupported.push(`${a.type} after pop_mpls (recirculation)`);
+      ctx.exit = true;
+      break;
+    }
     switch (a.type) {
       case 'output':
         xlateOutput(ctx, a.port, a.maxLen);
@@ -944,6 +1016,63 @@ function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
         flow.writeBigUInt64BE(v & 0xffffffffffffffffn, S.metadata.offset);
         break;
       }
+      case 'learn':
+        xlateLearn(ctx, a);
+        break;
+      case 'push_mpls':
+        pushMpls(ctx, a.ethertype);
+        break;
+      case 'pop_mpls':
+        popMpls(ctx, a.ethertype);
+        break;
+      case 'set_mpls_label':
+        setMplsBits(ctx, MPLS_LABEL_MASK, a.label << MPLS_LABEL_SHIFT);
+        break;
+      case 'set_mpls_tc':
+        setMplsBits(ctx, MPLS_TC_MASK, a.tc << MPLS_TC_SHIFT);
+        break;
+      case 'set_mpls_ttl':
+        setMplsBits(ctx, MPLS_TTL_MASK, a.ttl);
+        break;
+      case 'dec_mpls_ttl':
+        if (decMplsTtl(ctx)) return;
+        break;
+      case 'clone':
+        xlateClone(ctx, a, last);
+        break;
+      case 'check_pkt_larger':
+        xlateCheckPktLarger(ctx, a, ofpacts.slice(ofpacts.indexOf(a) + 1));
+        return;
+      case 'output_reg':
+        xlateOutputReg(ctx, a);
+        break;
+      case 'output_trunc':
+        xlateOutputTrunc(ctx, a);
+        break;
+      case 'enqueue':
+        xlateEnqueue(ctx, a);
+        break;
+      case 'set_queue':
+        xlateSetQueue(ctx, a.queueId);
+        break;
+      case 'pop_queue':
+        xlatePopQueue(ctx);
+        break;
+      case 'fin_timeout':
+        xlateFinTimeout(ctx, a);
+        break;
+      case 'stack_push':
+        xlateStackPush(ctx, a.subfield);
+        break;
+      case 'stack_pop':
+        xlateStackPop(ctx, a.subfield);
+        break;
+      case 'multipath':
+        xlateMultipath(ctx, a);
+        break;
+      case 'bundle':
+        xlateBundle(ctx, a);
+        break;
       default:
         ctx.res.unsupported.push(a.type);
         ctx.res.trace.push(`action ${a.type} is not supported yet: skipped`);
@@ -1074,6 +1203,10 @@ export interface PacketOutResult {
   /** ofpacts skipped as unsupported */
   unsupported: string[];
   trace: string[];
+  /** flows learned, for the caller to apply ({@link XlateResult.learns}) */
+  learns?: LearnedFlow[];
+  /** fin_timeout reductions, for the caller to apply */
+  finTimeouts?: FinTimeoutEffect[];
 }
 
 /**
@@ -1092,7 +1225,7 @@ export interface PacketOutResult {
  * @throws RangeError from the key/action encoders on malformed values (none expected)
  */
 export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array, ofpacts: readonly Ofpact[], nowMs: number): PacketOutResult {
-  const x = xlateBridge(br, { flow, nowMs, mayLearn: true, packet, ofpacts });
+  const x = xlateBridge(br, { flow, nowMs, mayLearn: true, packet, ofpacts, allowSideEffects: true });
   const inPort = br.ports.get(get(flow, S.in_port));
   const key = odpKeyFromFlow({ flow, odpInPort: inPort ? inPort.odpPort : ODPP_NONE, vlanTpid: 0 });
   return {
@@ -1104,5 +1237,7 @@ export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array
     tableLookups: x.tableLookups,
     unsupported: x.unsupported,
     trace: x.trace,
+    learns: x.learns,
+    finTimeouts: x.finTimeouts,
   };
 }

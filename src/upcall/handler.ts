@@ -91,7 +91,7 @@ class Handler {
         this.upcallsHandled++;
         const odpFlow = flowFromOdpKey(up.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
         const x = xlate((odp) => this.replica.portOfOdp(odp), odpFlow.odpInPort, {
-          flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn: true, packet: up.packet,
+          flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn: true, packet: up.packet, allowSideEffects: true,
         });
         this.coverage.add('xlate_actions');
         if (!x.bridge) {
@@ -104,6 +104,9 @@ class Handler {
           if (this.warned.has(`${x.bridge} ${name}`)) continue;
           this.warned.add(`${x.bridge} ${name}`);
           log.warn(`${x.bridge}: action ${name} is not supported yet, skipped in translation`);
+        }
+        if (x.learns || x.finTimeouts) {
+          post({ type: 'xlate-effects', bridge: x.bridge, learns: x.learns ?? [], finTimeouts: x.finTimeouts ?? [] });
         }
         for (const pin of x.packetIns) {
           post({ type: 'packet-in', bridge: x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });

@@ -6,6 +6,7 @@
 import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
 import type { FlowTablesDelta } from '../ofproto-dpif/flow-table';
 import type { OvsFamilies } from '../dpif-netlink/requests';
+import type { FinTimeoutEffect, LearnedFlow } from '../ofproto-dpif/xlate-learn';
 
 /** A vlog level a worker may log at. */
 export type WorkerLogLevel = 'emer' | 'err' | 'warn' | 'info' | 'dbg';
@@ -61,7 +62,9 @@ export type FromWorker =
   /** handler: a packet for the controller */
   | { type: 'packet-in'; bridge: string; pin: WorkerPacketIn }
   /** counters to add to rules, per bridge, batched */
-  | { type: 'rule-stats'; bridge: string; credits: RuleCredit[]; tables: TableCredit[] };
+  | { type: 'rule-stats'; bridge: string; credits: RuleCredit[]; tables: TableCredit[] }
+  /** a translation's side effects for the main thread: learned flows, fin_timeout reductions */
+  | { type: 'xlate-effects'; bridge: string; learns: LearnedFlow[]; finTimeouts: FinTimeoutEffect[] };
 
 /** What every worker receives as `workerData`. */
 export interface WorkerInit {

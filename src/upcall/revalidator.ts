@@ -103,8 +103,12 @@ class Revalidator {
     if (!f.key) return undefined;
     const odpFlow = flowFromOdpKey(f.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
     const x = xlate((odp) => this.replica.portOfOdp(odp), odpFlow.odpInPort, {
-      flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn,
+      flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn, allowSideEffects: mayLearn, tcpFlags: f.tcpFlags,
     });
+    // OVS pushes a megaflow's new packets through its xlate cache: learned rules are refreshed.
+    if (x.bridge && (x.learns || x.finTimeouts)) {
+      post({ type: 'xlate-effects', bridge: x.bridge, learns: x.learns ?? [], finTimeouts: x.finTimeouts ?? [] });
+    }
     this.coverage.add('xlate_actions');
     if (!x.bridge) return { x, reason: `input port ${odpFlow.odpInPort} left its bridge` };
     if (x.slow) return { x, reason: 'packets now go to the controller' };

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { DatapathInfo, DpifNetlink } from '../dpif-netlink/dpif';
 import type { OfprotoConfig } from '../ofproto-dpif/ofproto';
 import type { FlowTablesDelta } from '../ofproto-dpif/flow-table';
+import type { FinTimeoutEffect, LearnedFlow } from '../ofproto-dpif/xlate-learn';
 import type { FromWorker, RuleCredit, TableCredit, ToWorker, WorkerInit, WorkerPacketIn } from './messages';
 import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
@@ -71,6 +72,8 @@ export interface UdpifPacketIn extends WorkerPacketIn {
 export interface UdpifEvents {
   'packet-in': [pin: UdpifPacketIn];
   'rule-stats': [bridge: string, credits: RuleCredit[], tables: TableCredit[]];
+  /** learned flows and fin_timeout reductions a worker's translation produced */
+  'xlate-effects': [bridge: string, learns: LearnedFlow[], finTimeouts: FinTimeoutEffect[]];
 }
 
 interface WorkerHandle {
@@ -161,6 +164,9 @@ export class Udpif extends EventEmitter<UdpifEvents> {
         break;
       case 'rule-stats':
         this.emit('rule-stats', m.bridge, m.credits, m.tables);
+        break;
+      case 'xlate-effects':
+        this.emit('xlate-effects', m.bridge, m.learns, m.finTimeouts);
         break;
       case 'ready':
         this.log.warn(`${name} said ready twice`);
