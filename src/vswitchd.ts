@@ -31,6 +31,7 @@ import { registerDpctlCommands } from './unixctl/commands/dpctl';
 import { OfprotoCommands } from './unixctl/commands/ofproto';
 import { DaemonParts, monotonicMs } from './unixctl/commands/parts';
 import { registerUpcallCommands } from './unixctl/commands/upcall';
+import { TraceCommands } from './unixctl/commands/trace';
 import { UnixctlRegistry } from './unixctl/registry';
 import { UnixctlServer } from './unixctl/server';
 import { defaultUnixctlPath, rundir } from './util/dirs';
@@ -133,6 +134,7 @@ async function startUnixctl(r: Running, opts: VswitchdOptions, log: VlogModule, 
   registerCoverageCommands(registry, coverage);
   registerMemoryCommand(registry, parts, (b) => ofproto.rulesOf(b));
   ofproto.register(registry);
+  new TraceCommands(parts, (br) => r.parts.xlateBridge?.(br)).register(registry);
   registerUpcallCommands(registry, parts);
   await registerDpctlCommands(registry, parts);
   if (opts.unixctl === 'none') return;
@@ -215,6 +217,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   });
   r.bridge = bridge;
   r.parts.ofprotos = bridge.ofprotos;
+  r.parts.xlateBridge = (br) => mainXlateBridge(udpif, bridge, br);
   udpif.on('rule-stats', (br, credits, tables) => bridge.ofprotos.get(br)?.creditRules(credits, tables));
   udpif.on('packet-in', (pin) => bridge.ofprotos.get(pin.bridge)?.sendPacketIn(pin));
   bridge.adoptVports(existing);
@@ -251,18 +254,16 @@ async function meterFeatures(dpif: DpifNetlink, dpIfindex: number): Promise<{ ma
 }
 
 /**
- * Executes a PACKET_OUT on bridge `br` (OVS `ofproto_dpif_execute_actions()`): translates the
- * actions against the bridge's tables, ports and MAC table on the main thread, runs the result
- * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`), and sends the packet-ins it produced.
- * @throws NetlinkError when the kernel refuses the execute
+ * Bridge `br` as translation on the main thread sees it (PACKET_OUT, ofproto/trace): its live
+ * tables, its ports with their port_mod config, its view of the shared MAC table, its miss, frag
+ * and meter settings. Undefined when the bridge is not configured.
  */
-async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udpif, bridge: BridgeLayer, br: string,
-  packet: Buffer, inPort: number, ofpacts: Ofpact[]): Promise<void> {
+function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBridge | undefined {
   const o = bridge.ofprotos.get(br);
   const bc = udpif.getConfig().bridges.find((b) => b.name === br);
-  if (!o || !bc) return;
+  if (!o || !bc) return undefined;
   const ws = o.workerSettings();
-  const xb: XlateBridge = {
+  return {
     name: br,
     tables: o.tables,
     ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
@@ -272,6 +273,19 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
     packetInOnMiss: ws.packetInOnMiss,
     dpMeterId: (id) => ws.meters[id],
   };
+}
+
+/**
+ * Executes a PACKET_OUT on bridge `br` (OVS `ofproto_dpif_execute_actions()`): translates the
+ * actions against the bridge's tables, ports and MAC table on the main thread, runs the result
+ * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`), and sends the packet-ins it produced.
+ * @throws NetlinkError when the kernel refuses the execute
+ */
+async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udpif, bridge: BridgeLayer, br: string,
+  packet: Buffer, inPort: number, ofpacts: Ofpact[]): Promise<void> {
+  const o = bridge.ofprotos.get(br);
+  const xb = mainXlateBridge(udpif, bridge, br);
+  if (!o || !xb) return;
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
   // As OVS (xlate with resubmit_stats): the packet counts in the rules and tables it went through.

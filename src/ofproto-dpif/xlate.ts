@@ -63,6 +63,7 @@ import {
 import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
 import { odpExecuteActions } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
+import type { XlateTracer } from './trace';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -194,6 +195,8 @@ export interface XlateInput {
   packet?: Uint8Array;
   /** PACKET_OUT: translate these actions instead of looking up table 0 */
   ofpacts?: readonly Ofpact[];
+  /** ofproto/trace: receives every lookup, action and decision (src/ofproto-dpif/trace.ts) */
+  tracer?: XlateTracer;
 }
 
 /** OVS's limits on recursion (ofproto-dpif-xlate.c MAX_DEPTH, MAX_RESUBMITS). */
@@ -486,10 +489,12 @@ function composeOutput(ctx: Ctx, ofport: number): void {
   const port = ctx.br.ports.get(ofport);
   if (!port) {
     ctx.res.trace.push(`output to nonexistent port ${ofport}: skipped`);
+    ctx.input.tracer?.report('warn', 'Nonexistent output port');
     return;
   }
   if ((port.config ?? 0) & OFPUTIL_PC_NO_FWD) {
     ctx.res.trace.push(`port ${ofport} has OFPPC_NO_FWD: skipped`);
+    ctx.input.tracer?.report('detail', 'OFPPC_NO_FWD set, skipping output');
     return;
   }
   commitOdpActions(ctx);
@@ -535,7 +540,10 @@ function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
       return;
     default:
       if (port !== ctx.inPort) composeOutput(ctx, port);
-      else ctx.res.trace.push('skipping output to input port');
+      else {
+        ctx.res.trace.push('skipping output to input port');
+        ctx.input.tracer?.report('warn', 'skipping output to input port');
+      }
   }
 }
 
@@ -627,7 +635,11 @@ function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn:
 }
 
 /** Runs the actions of what a lookup found (OVS `xlate_recursively()` and the miss rules). */
-function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
+function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean, reportTableId = ctx.tableId): void {
+  const tracer = ctx.input.tracer;
+  const traceAt = tracer?.table(reportTableId, 'rule' in found ? found.rule : found.internal === 'miss' ? 'miss'
+    : get(ctx.flow, S.nw_frag) & FLOW_NW_FRAG_ANY && ctx.br.fragHandling !== OFPC_FRAG_NORMAL
+      && ctx.br.fragHandling !== OFPC_FRAG_NX_MATCH ? 'drop_frags' : 'drop');
   const oldRule = ctx.rule;
   const oldCookie = ctx.ruleCookie;
   ctx.resubmits++;
@@ -642,11 +654,14 @@ function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
     ctx.rule = undefined;
     ctx.ruleCookie = 0n;
     ctx.res.trace.push(`table ${ctx.tableId}: no match, ${found.internal === 'miss' ? 'to the controller' : 'drop'}`);
+    // The actions of OVS's internal miss and drop rules, as the trace prints them.
+    tracer?.report('action', found.internal === 'miss' ? 'controller(reason=)' : 'drop');
     if (found.internal === 'miss') xlateController(ctx, UINT16_MAX, OFPR_IMPLICIT_MISS, 0);
   }
   if (deepens) ctx.depth--;
   ctx.rule = oldRule;
   ctx.ruleCookie = oldCookie;
+  if (traceAt) tracer!.leave(traceAt);
 }
 
 /** OVS `xlate_resubmit_resource_check()`. */
@@ -654,6 +669,7 @@ function resourceCheck(ctx: Ctx): boolean {
   if (ctx.depth >= MAX_DEPTH) ctx.error = `over max translation depth ${MAX_DEPTH}`;
   else if (ctx.resubmits >= MAX_RESUBMITS) ctx.error = `over ${MAX_RESUBMITS} resubmit actions`;
   else return true;
+  ctx.input.tracer?.report('error', ctx.error);
   return false;
 }
 
@@ -662,7 +678,7 @@ function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketIn: bool
   if (!resourceCheck(ctx)) return;
   const oldTable = ctx.tableId;
   const found = lookupFromTable(ctx, tableId, inPort, mayPacketIn, honorMiss);
-  xlateFound(ctx, found, tableId <= oldTable);
+  xlateFound(ctx, found, tableId <= oldTable, tableId);
   ctx.tableId = oldTable;
 }
 
@@ -710,11 +726,13 @@ function xlateNormal(ctx: Ctx): void {
   const fromController = inPort === OFPP_CONTROLLER || inPort === OFPP_NONE;
   if (!fromController && !br.ports.has(inPort)) {
     res.trace.push('NORMAL: no input bundle, dropping');
+    ctx.input.tracer?.report('warn', 'no input bundle, dropping');
     return;
   }
   const tci = get(flow, S.vlan_tci);
   if (ethTypeVlan(get(flow, S.dl_type)) && !(tci & VLAN_CFI)) {
     res.trace.push('NORMAL: partial VLAN tag, dropping');
+    ctx.input.tracer?.report('warn', 'partial VLAN tag, dropping');
     return;
   }
   const vlan = tci & VLAN_VID_MASK;
@@ -722,6 +740,7 @@ function xlateNormal(ctx: Ctx): void {
   const dlSrc = getMac(flow, S.dl_src);
   if (macIsReserved(dlDst)) {
     res.trace.push(`NORMAL: dl_dst ${dlDst} is an IEEE reserved group address: drop`);
+    ctx.input.tracer?.report('detail', 'packet has reserved destination MAC, dropping');
     return;
   }
   isGratuitousArp(ctx);
@@ -730,15 +749,18 @@ function xlateNormal(ctx: Ctx): void {
     const changed = br.ml.learn(vlan, dlSrc, inPort, nowMs);
     res.learned.push({ bridge: br.name, vlan, mac: dlSrc, ofport: inPort, usedMs: nowMs, changed });
     if (changed) res.trace.push(`NORMAL: learned that ${dlSrc} is on port ${inPort} in VLAN ${vlan}`);
+    if (changed) ctx.input.tracer?.report('detail', `learned that ${dlSrc} is on port ${br.ports.get(inPort)?.name ?? inPort} in VLAN ${vlan}`);
   }
   if (!macIsMulticast(dlDst)) {
     const port = br.ml.lookup(vlan, dlDst, ctx.input.nowMs);
     if (port !== undefined && br.ports.has(port)) {
       if (port === inPort) {
         res.trace.push(`NORMAL: learned port ${port} is the input port: drop`);
+        ctx.input.tracer?.report('detail', 'learned port is input port, dropping');
         return;
       }
       res.trace.push(`NORMAL: forwarding to learned port ${port}`);
+      ctx.input.tracer?.report('detail', 'forwarding to learned port');
       composeOutput(ctx, port);
       return;
     }
@@ -746,6 +768,7 @@ function xlateNormal(ctx: Ctx): void {
   } else {
     res.trace.push(`NORMAL: multicast/broadcast destination ${dlDst}, flooding`);
   }
+  ctx.input.tracer?.report('detail', 'no learned MAC for destination, flooding');
   for (const p of floodOrder(br)) if (p.ofport !== inPort) composeOutput(ctx, p.ofport);
 }
 
@@ -841,6 +864,7 @@ function decTtl(ctx: Ctx, cntIds: readonly number[]): boolean {
   }
   for (const id of cntIds) xlateController(ctx, UINT16_MAX, OFPR_INVALID_TTL, id);
   ctx.res.trace.push(`IPv${get(ctx.flow, S.dl_type) === ETH_TYPE_IP ? 4 : 6} decrement TTL exception`);
+  ctx.input.tracer?.report('warn', `IPv${get(ctx.flow, S.dl_type) === ETH_TYPE_IP ? 4 : 6} decrement TTL exception`);
   return true;
 }
 
@@ -855,8 +879,10 @@ function setIpField(ctx: Ctx, slot: typeof S.nw_tos, bits: number, value: number
 /** OVS `do_xlate_actions()`. */
 function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
   const { flow, wc } = ctx;
+  if (!ofpacts.length) ctx.input.tracer?.report('action', 'drop');
   for (const a of ofpacts) {
     if (ctx.error || ctx.exit) break;
+    ctx.input.tracer?.ofpact(a);
     switch (a.type) {
       case 'output':
         xlateOutput(ctx, a.port, a.maxLen);
@@ -1008,6 +1034,7 @@ function wcFinish(ctx: Ctx): void {
 export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
   const ctx = new Ctx(br, input, input.ofpacts !== undefined);
   wcInit(ctx);
+  input.tracer?.enter('bridge', `bridge("${br.name}")`);
   const inPort = br.ports.get(ctx.inPort);
   if (inPort && (inPort.config ?? 0) & OFPUTIL_PC_NO_RECV) {
     ctx.res.trace.push(`port ${inPort.ofport} has OFPPC_NO_RECV: drop`);
@@ -1018,6 +1045,7 @@ export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
     xlateFound(ctx, found, false);
   }
   wcFinish(ctx);
+  input.tracer?.finish(ctx.flow, ctx.error);
   if (ctx.error) {
     // As OVS: a failed translation installs a drop flow and sends nothing to the controller.
     ctx.res.trace.push(`translation failed: ${ctx.error}`);
