@@ -271,6 +271,7 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,
     dpMeterId: (id) => ws.meters[id],
+    bridge: (name) => patchPeerXlateBridge(bridge, udpif, name),
   };
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
@@ -279,7 +280,35 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const tables = new Map<number, TableCredit>();
   addTableLookups(tables, r.tableLookups, 1n);
   o.creditRules(r.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...tables.values()]);
-  for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
+  for (const p of r.peers ?? []) {
+    const peerTables = new Map<number, TableCredit>();
+    addTableLookups(peerTables, p.tableLookups, 1n);
+    bridge.ofprotos.get(p.bridge)?.creditRules(p.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...peerTables.values()]);
+  }
+  for (const pin of r.packetIns) (pin.bridge ? bridge.ofprotos.get(pin.bridge) : o)?.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
+}
+
+/**
+ * Bridge `name` as a PACKET_OUT's translation sees it when it crosses a patch port into it
+ * (the same view {@link executePacketOut} builds of the packet-out's own bridge), or undefined
+ * when there is no such bridge.
+ */
+function patchPeerXlateBridge(bridge: BridgeLayer, udpif: Udpif, name: string): XlateBridge | undefined {
+  const o = bridge.ofprotos.get(name);
+  const bc = udpif.getConfig().bridges.find((b) => b.name === name);
+  if (!o || !bc) return undefined;
+  const ws = o.workerSettings();
+  return {
+    name,
+    tables: o.tables,
+    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
+    ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
+    tableMiss: (t) => ws.tableMiss[t] ?? 'default',
+    fragHandling: ws.fragHandling,
+    packetInOnMiss: ws.packetInOnMiss,
+    dpMeterId: (id) => ws.meters[id],
+    bridge: (n) => patchPeerXlateBridge(bridge, udpif, n),
+  };
 }
 
 /**
