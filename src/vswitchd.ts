@@ -256,7 +256,8 @@ async function meterFeatures(dpif: DpifNetlink, dpIfindex: number): Promise<{ ma
 /**
  * Bridge `br` as translation on the main thread sees it (PACKET_OUT, ofproto/trace): its live
  * tables, its ports with their port_mod config, its view of the shared MAC table, its miss, frag
- * and meter settings. Undefined when the bridge is not configured.
+ * and meter settings, and the other bridges (patch ports lead into them). Undefined when the
+ * bridge is not configured.
  */
 function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBridge | undefined {
   const o = bridge.ofprotos.get(br);
@@ -272,6 +273,7 @@ function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBr
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,
     dpMeterId: (id) => ws.meters[id],
+    bridge: (name) => mainXlateBridge(udpif, bridge, name),
   };
 }
 
@@ -293,7 +295,12 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const tables = new Map<number, TableCredit>();
   addTableLookups(tables, r.tableLookups, 1n);
   o.creditRules(r.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...tables.values()]);
-  for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
+  for (const p of r.peers ?? []) {
+    const peerTables = new Map<number, TableCredit>();
+    addTableLookups(peerTables, p.tableLookups, 1n);
+    bridge.ofprotos.get(p.bridge)?.creditRules(p.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...peerTables.values()]);
+  }
+  for (const pin of r.packetIns) (pin.bridge ? bridge.ofprotos.get(pin.bridge) : o)?.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
 }
 
 /**

@@ -27,6 +27,20 @@ export interface PortConfig {
   odpPort: number;
   /** OFPUTIL_PC_* bits set by port_mod (NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN); default 0 */
   config?: number;
+  /**
+   * A patch port (`Interface type=patch`): it has no datapath port (`odpPort` is ODPP_NONE);
+   * `peerName` is its `options:peer`, `peer` the port it is joined to when that port names this
+   * one back (OVS `ofport_update_peer()`)
+   */
+  patch?: PatchPeer;
+}
+
+/** What a patch port is joined to (see {@link PortConfig.patch}). */
+export interface PatchPeer {
+  /** `options:peer`: the name of the other end */
+  peerName: string;
+  /** the other end, absent while it does not exist or does not name this port back */
+  peer?: { bridge: string; ofport: number };
 }
 
 /** One bridge as workers see it. Its flow tables arrive separately, as deltas. */
@@ -64,7 +78,10 @@ export class BridgeReplica implements XlateBridge {
   readonly ml: MacLearning;
   readonly tables = new FlowTablesReplica();
 
-  constructor(public config: BridgeConfig, table: MacTable) {
+  /**
+   * @param bridges finds another bridge of the same replica (the peer of a patch port)
+   */
+  constructor(public config: BridgeConfig, table: MacTable, private readonly bridges?: (name: string) => BridgeReplica | undefined) {
     this.ml = new MacLearning(table, config.id, config.macAgingS * 1000);
     this.setConfig(config);
   }
@@ -87,6 +104,11 @@ export class BridgeReplica implements XlateBridge {
 
   dpMeterId(meterId: number): number | undefined {
     return this.config.meters?.[meterId];
+  }
+
+  /** Another bridge of the same replica, by name (a patch port's peer bridge). */
+  bridge(name: string): BridgeReplica | undefined {
+    return this.bridges?.(name);
   }
 
   /**
@@ -142,12 +164,12 @@ export class OfprotoReplica {
       }
       if (br) br.setConfig(bc);
       else {
-        br = new BridgeReplica(bc, this.macTable);
+        br = new BridgeReplica(bc, this.macTable, (name) => this.bridges.get(name));
         this.bridges.set(bc.name, br);
         for (const d of this.pending.get(bc.name) ?? []) br.tables.apply(d);
         this.pending.delete(bc.name);
       }
-      for (const p of bc.ports) this.byOdpPort.set(p.odpPort, { bridge: br, port: p });
+      for (const p of bc.ports) if (!p.patch) this.byOdpPort.set(p.odpPort, { bridge: br, port: p });
     }
     for (const [name, br] of [...this.bridges]) {
       if (seen.has(name)) continue;

@@ -13,8 +13,8 @@
  * it is dropped. Fragments follow the bridge's `frag` handling (OFPC_FRAG_NORMAL: lookups see
  * L4 ports as zero; OFPC_FRAG_DROP: dropped; OFPC_FRAG_NX_MATCH: as they are).
  *
- * Actions translated (ovs-actions(7)): output to a port, IN_PORT, LOCAL, NORMAL, FLOOD, ALL,
- * CONTROLLER (with max_len), TABLE; drop (no actions); resubmit (port and/or table);
+ * Actions translated (ovs-actions(7)): output to a port (to a patch port: translation goes on in
+ * the peer bridge, xlate-patch.ts), IN_PORT, LOCAL, NORMAL, FLOOD, ALL, CONTROLLER (with max_len), TABLE; drop (no actions); resubmit (port and/or table);
  * goto_table; write_metadata; set_field/load and move on Ethernet, VLAN, IPv4, IPv6, L4 port
  * fields, pkt_mark, in_port, metadata and registers (registers and metadata are userspace-only;
  * packet fields are committed as OVS_ACTION_ATTR_SET_MASKED, or SET when every bit of the
@@ -64,6 +64,8 @@ import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
 import { odpExecuteActions } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
 import type { XlateTracer } from './trace';
+import type { PatchPeer } from './ofproto';
+import { patchPortOutput } from './xlate-patch';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -93,6 +95,8 @@ export interface XlatePort {
   odpPort: number;
   /** OFPUTIL_PC_* bits (port_mod): NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN are honoured */
   config?: number;
+  /** set for a patch port: output continues in the peer bridge (xlate-patch.ts) */
+  patch?: PatchPeer;
 }
 
 /** The bridge a translation runs in. */
@@ -117,6 +121,8 @@ export interface XlateBridge {
    * has none (no datapath meters: the meter action then does nothing, as in OVS)
    */
   dpMeterId?(meterId: number): number | undefined;
+  /** another bridge of the same datapath, by name: where a patch port's peer lives */
+  bridge?(name: string): XlateBridge | undefined;
 }
 
 /** One packet the translation sends to the controller. */
@@ -144,6 +150,8 @@ export interface XlatePacketIn {
   userdata?: Buffer;
   /** the controller action asked to pause (translation stopped there) */
   pause?: boolean;
+  /** the bridge whose controllers get it, when not the bridge the packet entered (patch ports) */
+  bridge?: string;
 }
 
 /** The outcome of translating one flow. */
@@ -161,6 +169,11 @@ export interface XlateResult {
   bridge?: string;
   /** ids of the rules the translation went through, in order (a rule met twice appears twice) */
   rules: number[];
+  /**
+   * rules and table lookups in other bridges the packet reached through patch ports, to credit
+   * to those bridges (`rules` and `tableLookups` hold only the input bridge's)
+   */
+  peers?: Array<{ bridge: string; rules: number[]; tableLookups: number[] }>;
   /**
    * the OpenFlow table lookups it did, in order, each `tableId << 1 | 1` when a rule matched and
    * `tableId << 1` on a miss: what table stats' lookup/matched counters are credited with (OVS
@@ -227,7 +240,7 @@ interface VlanHdr {
 type Lookup = { rule: XlateRule } | { internal: 'miss' | 'drop' };
 
 /** The state of one translation (OVS `struct xlate_ctx`). */
-class Ctx {
+export class Ctx {
   readonly flow: Buffer;
   /** the packet as the datapath will have it after the actions emitted so far */
   readonly base: Buffer;
@@ -250,7 +263,7 @@ class Ctx {
   packetAt = 0;
   packetNow?: Buffer;
 
-  constructor(readonly br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
+  constructor(public br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
     this.base = Buffer.from(input.flow);
     this.flowTpid = this.baseTpid = get(this.flow, S.vlan_tci) & VLAN_CFI ? input.vlanTpid || ETH_TYPE_VLAN_8021Q : 0;
@@ -497,6 +510,10 @@ function composeOutput(ctx: Ctx, ofport: number): void {
     ctx.input.tracer?.report('detail', 'OFPPC_NO_FWD set, skipping output');
     return;
   }
+  if (port.patch) {
+    patchPortOutput(ctx, port, port.patch);
+    return;
+  }
   commitOdpActions(ctx);
   ctx.res.actions.push({ type: 'output', port: port.odpPort });
 }
@@ -576,6 +593,7 @@ function xlateController(ctx: Ctx, maxLen: number, reason: number, controllerId:
   if (ctx.rule) pin.ruleId = ctx.rule.id;
   if (userdata?.length) pin.userdata = userdata;
   if (pause) pin.pause = true;
+  if (ctx.br.name !== ctx.res.bridge) pin.bridge = ctx.br.name;
   ctx.res.packetIns.push(pin);
   ctx.res.slow = true;
   ctx.res.trace.push(`sending to controller ${controllerId} (reason ${reason}, max_len ${maxLen})`);
@@ -674,7 +692,7 @@ function resourceCheck(ctx: Ctx): boolean {
 }
 
 /** OVS `xlate_table_action()`: resubmit, goto_table, output:TABLE. */
-function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketIn: boolean, honorMiss: boolean): void {
+export function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketIn: boolean, honorMiss: boolean): void {
   if (!resourceCheck(ctx)) return;
   const oldTable = ctx.tableId;
   const found = lookupFromTable(ctx, tableId, inPort, mayPacketIn, honorMiss);
@@ -1099,6 +1117,8 @@ export interface PacketOutResult {
   rules: number[];
   /** table lookups to credit (see {@link XlateResult.tableLookups}) */
   tableLookups: number[];
+  /** rules and lookups in bridges reached through patch ports (see {@link XlateResult.peers}) */
+  peers?: XlateResult['peers'];
   /** ofpacts skipped as unsupported */
   unsupported: string[];
   trace: string[];
@@ -1130,6 +1150,7 @@ export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array
     learned: x.learned,
     rules: x.rules,
     tableLookups: x.tableLookups,
+    peers: x.peers,
     unsupported: x.unsupported,
     trace: x.trace,
   };

@@ -100,13 +100,14 @@ class Handler {
           continue;
         }
         this.credits.add(x.bridge, x.rules, x.tableLookups, 1n, BigInt(up.packet.length), wallMs);
+        for (const p of x.peers ?? []) this.credits.add(p.bridge, p.rules, p.tableLookups, 1n, BigInt(up.packet.length), wallMs);
         for (const name of x.unsupported) {
           if (this.warned.has(`${x.bridge} ${name}`)) continue;
           this.warned.add(`${x.bridge} ${name}`);
           log.warn(`${x.bridge}: action ${name} is not supported yet, skipped in translation`);
         }
         for (const pin of x.packetIns) {
-          post({ type: 'packet-in', bridge: x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
+          post({ type: 'packet-in', bridge: pin.bridge ?? x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
         }
         if (!x.slow) {
           const mask = odpMaskFromWildcards(odpFlow, x.wc);

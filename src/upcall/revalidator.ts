@@ -48,6 +48,8 @@ interface Ukey {
   rules?: number[];
   /** the table lookups of that translation (`XlateResult.tableLookups`) */
   tables?: number[];
+  /** that translation's rules and lookups in bridges reached through patch ports */
+  peers?: XlateResult['peers'];
 }
 
 /** True when `b` has a 1-bit where `a` has a 0 (OVS `flow_wildcards_has_extra(a, b)`). */
@@ -139,21 +141,25 @@ class Revalidator {
     // What the flow matched since the last dump went through the rules of the translation that
     // installed it, as OVS pushes stats through the old translation's cache; deleted flows'
     // final counts are credited too.
-    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [] } : undefined;
+    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [], peers: uk.peers } : undefined;
     if (!uk.rules || (!reason && (newPackets || uk.generation !== this.replica.generation || uk.macGen !== macGen))) {
       const t = this.translate(f, usedMs, newPackets && !reason);
       if (t) {
         uk.bridge = t.x.bridge;
         uk.rules = t.x.rules;
         uk.tables = t.x.tableLookups;
+        uk.peers = t.x.peers;
         reason ??= t.reason;
       }
       uk.generation = this.replica.generation;
       uk.macGen = macGen;
-      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [] };
+      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [], peers: uk.peers };
     }
     if (newPackets && creditTo) {
       this.credits.add(creditTo.bridge, creditTo.rules, creditTo.tables, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
+      for (const p of creditTo.peers ?? []) {
+        this.credits.add(p.bridge, p.rules, p.tableLookups, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
+      }
     }
     uk.packets = packets;
     uk.bytes = bytes;

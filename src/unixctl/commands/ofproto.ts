@@ -241,7 +241,8 @@ export class OfprotoCommands {
       out += `  ${br.name}:\n`;
       for (const p of [...br.ports].sort((a, b) => byteOrder(a.name, b.name))) {
         const type = types.get(p.name);
-        out += `    ${p.name} ${p.ofport}/${p.odpPort}: (${(type !== undefined && NETDEV_TYPES.get(type)) || 'system'})\n`;
+        if (p.patch) out += `    ${p.name} ${p.ofport}/none: (patch: peer=${p.patch.peerName})\n`;
+        else out += `    ${p.name} ${p.ofport}/${p.odpPort}: (${(type !== undefined && NETDEV_TYPES.get(type)) || 'system'})\n`;
       }
     }
     return out;
