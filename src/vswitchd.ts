@@ -265,12 +265,13 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const xb: XlateBridge = {
     name: br,
     tables: o.tables,
-    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
+    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0, state: ws.portState[p.ofport] ?? 0 }])),
     ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
     tableMiss: (t) => ws.tableMiss[t] ?? 'default',
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,
     dpMeterId: (id) => ws.meters[id],
+    group: (id) => ws.groups.find((g) => g.groupId === id),
   };
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });

@@ -8,6 +8,7 @@
  * onto datapath port numbers (odp port).
  */
 import type { TableMiss } from '../openflow/ofp-table';
+import type { GroupDesc } from '../openflow/ofp-group';
 import { OFPC_FRAG_NORMAL } from '../openflow/ofp-switch';
 import { FlowTablesDelta, FlowTablesReplica } from './flow-table';
 import { MacLearning, MacTable, MAC_DEFAULT_AGING_S } from './mac-learning';
@@ -27,6 +28,8 @@ export interface PortConfig {
   odpPort: number;
   /** OFPUTIL_PC_* bits set by port_mod (NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN); default 0 */
   config?: number;
+  /** OFPUTIL_PS_* bits (LINK_DOWN: not live for fast_failover/select buckets); default 0 */
+  state?: number;
 }
 
 /** One bridge as workers see it. Its flow tables arrive separately, as deltas. */
@@ -49,6 +52,8 @@ export interface BridgeConfig {
   packetInOnMiss?: boolean;
   /** OpenFlow meter id → datapath meter id, for the meters installed in the datapath */
   meters?: Record<number, number>;
+  /** the bridge's OpenFlow groups (group_mod), for the group action */
+  groups?: GroupDesc[];
 }
 
 /** The whole snapshot the main thread posts to workers on every reconfiguration. */
@@ -63,6 +68,7 @@ export class BridgeReplica implements XlateBridge {
   readonly ports = new Map<number, PortConfig>();
   readonly ml: MacLearning;
   readonly tables = new FlowTablesReplica();
+  private readonly groups = new Map<number, GroupDesc>();
 
   constructor(public config: BridgeConfig, table: MacTable) {
     this.ml = new MacLearning(table, config.id, config.macAgingS * 1000);
@@ -89,6 +95,10 @@ export class BridgeReplica implements XlateBridge {
     return this.config.meters?.[meterId];
   }
 
+  group(groupId: number): GroupDesc | undefined {
+    return this.groups.get(groupId);
+  }
+
   /**
    * Applies a new configuration; MAC entries on ports that went away are forgotten (every
    * replica does this; the flush is idempotent).
@@ -98,6 +108,8 @@ export class BridgeReplica implements XlateBridge {
     this.config = config;
     this.ports.clear();
     for (const p of config.ports) this.ports.set(p.ofport, p);
+    this.groups.clear();
+    for (const g of config.groups ?? []) this.groups.set(g.groupId, g);
     const gone = [...before].filter((ofport) => !this.ports.has(ofport));
     if (gone.length) this.ml.table.flushWhere(config.id, (p) => gone.includes(p));
     this.ml.agingMs = config.macAgingS * 1000;
