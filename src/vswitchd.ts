@@ -267,13 +267,14 @@ function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBr
   return {
     name: br,
     tables: o.tables,
-    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
+    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0, state: ws.portState[p.ofport] ?? 0 }])),
     ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
     tableMiss: (t) => ws.tableMiss[t] ?? 'default',
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,
     dpMeterId: (id) => ws.meters[id],
     bridge: (name) => mainXlateBridge(udpif, bridge, name),
+    group: (id) => ws.groups.find((g) => g.groupId === id),
   };
 }
 

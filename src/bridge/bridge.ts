@@ -354,6 +354,8 @@ export class BridgeLayer {
         bc.packetInOnMiss = ws.packetInOnMiss;
         if (Object.keys(ws.meters).length) bc.meters = ws.meters;
         for (const p of ports) if (ws.portConfig[p.ofport]) p.config = ws.portConfig[p.ofport];
+        for (const p of ports) if (ws.portState[p.ofport]) p.state = ws.portState[p.ofport];
+        if (ws.groups.length) bc.groups = ws.groups;
       } else {
         bc.packetInOnMiss = false;
       }
@@ -368,7 +370,8 @@ export class BridgeLayer {
     // megaflows a restarted daemon adopts.
     if (this.ofprotoEnv) this.createOfprotos(bridges);
 
-    const json = JSON.stringify(config.bridges);
+    // Groups hold bigints (selection_method_param, ofpact fields), which JSON cannot show as is.
+    const json = JSON.stringify(config.bridges, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
     if (json !== this.lastConfigJson) {
       this.lastConfigJson = json;
       config.version = ++this.configVersion;

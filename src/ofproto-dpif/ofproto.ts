@@ -8,6 +8,7 @@
  * onto datapath port numbers (odp port).
  */
 import type { TableMiss } from '../openflow/ofp-table';
+import type { GroupDesc } from '../openflow/ofp-group';
 import { OFPC_FRAG_NORMAL } from '../openflow/ofp-switch';
 import { FlowTablesDelta, FlowTablesReplica } from './flow-table';
 import { MacLearning, MacTable, MAC_DEFAULT_AGING_S } from './mac-learning';
@@ -27,6 +28,8 @@ export interface PortConfig {
   odpPort: number;
   /** OFPUTIL_PC_* bits set by port_mod (NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN); default 0 */
   config?: number;
+  /** OFPUTIL_PS_* bits (LINK_DOWN: not live for fast_failover/select buckets); default 0 */
+  state?: number;
   /**
    * A patch port (`Interface type=patch`): it has no datapath port (`odpPort` is ODPP_NONE);
    * `peerName` is its `options:peer`, `peer` the port it is joined to when that port names this
@@ -63,6 +66,8 @@ export interface BridgeConfig {
   packetInOnMiss?: boolean;
   /** OpenFlow meter id → datapath meter id, for the meters installed in the datapath */
   meters?: Record<number, number>;
+  /** the bridge's OpenFlow groups (group_mod), for the group action */
+  groups?: GroupDesc[];
 }
 
 /** The whole snapshot the main thread posts to workers on every reconfiguration. */
@@ -77,6 +82,7 @@ export class BridgeReplica implements XlateBridge {
   readonly ports = new Map<number, PortConfig>();
   readonly ml: MacLearning;
   readonly tables = new FlowTablesReplica();
+  private readonly groups = new Map<number, GroupDesc>();
 
   /**
    * @param bridges finds another bridge of the same replica (the peer of a patch port)
@@ -111,6 +117,11 @@ export class BridgeReplica implements XlateBridge {
     return this.bridges?.(name);
   }
 
+  /** The OpenFlow group `groupId`, undefined when there is none. */
+  group(groupId: number): GroupDesc | undefined {
+    return this.groups.get(groupId);
+  }
+
   /**
    * Applies a new configuration; MAC entries on ports that went away are forgotten (every
    * replica does this; the flush is idempotent).
@@ -120,6 +131,8 @@ export class BridgeReplica implements XlateBridge {
     this.config = config;
     this.ports.clear();
     for (const p of config.ports) this.ports.set(p.ofport, p);
+    this.groups.clear();
+    for (const g of config.groups ?? []) this.groups.set(g.groupId, g);
     const gone = [...before].filter((ofport) => !this.ports.has(ofport));
     if (gone.length) this.ml.table.flushWhere(config.id, (p) => gone.includes(p));
     this.ml.agingMs = config.macAgingS * 1000;

@@ -23,15 +23,17 @@
  * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
  * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
  * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; controller (reason,
- * controller id, userdata; `pause` stops translation, as no continuation is kept).
+ * controller id, userdata; `pause` stops translation, as no continuation is kept); group (all,
+ * indirect, select, fast_failover: xlate-group.ts; select by dp_hash falls back to the default
+ * hash until recirculation exists); write_actions and clear_actions, with the action set
+ * executed when the pipeline ends and `actset_output` maintained (xlate-actset.ts).
  *
  * A translation that sends to the controller is "slow": the caller executes its datapath
  * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
  * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
- * `XlateResult.unsupported`: group, enqueue, output_reg, output_trunc, bundle, stack push/pop,
+ * `XlateResult.unsupported`: enqueue, output_reg, output_trunc, bundle, stack push/pop,
  * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample, ct, nat,
- * clone, check_pkt_larger, clear_actions, write_actions (the OpenFlow 1.1+ action set);
- * set_field on fields this list does not name.
+ * clone, check_pkt_larger; set_field on fields this list does not name.
  *
  * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
  * all VLAN trunks: learn the source MAC per (VLAN, port) in the shared MAC table, forward to the
@@ -41,15 +43,16 @@
  */
 import type { OdpAction } from '../genl/actions';
 import type { OdpFlowKey } from '../genl/flow-key';
-import { OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NONE, OFPP_NORMAL, OFPP_TABLE } from '../openflow/common';
+import { OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NONE, OFPP_NORMAL, OFPP_TABLE, OFPP_UNSET, ofp10PortToOfp11 } from '../openflow/common';
 import { MfField, mfFieldByName, mfGetValue, mfSetValue } from '../openflow/meta-flow';
 import { bitwiseCopy, bitwiseOne } from '../openflow/ofp-actions-fields';
 import { OFPUTIL_PC_NO_FLOOD, OFPUTIL_PC_NO_FWD, OFPUTIL_PC_NO_PACKET_IN, OFPUTIL_PC_NO_RECV } from '../openflow/ofp-port';
 import {
-  OFPC_FRAG_NORMAL, OFPC_FRAG_NX_MATCH, OFPR_ACTION, OFPR_EXPLICIT_MISS, OFPR_IMPLICIT_MISS,
+  OFPC_FRAG_NORMAL, OFPC_FRAG_NX_MATCH, OFPR_ACTION, OFPR_ACTION_SET, OFPR_EXPLICIT_MISS, OFPR_GROUP, OFPR_IMPLICIT_MISS,
   OFPR_INVALID_TTL, OFPR_PACKET_OUT,
 } from '../openflow/ofp-switch';
 import type { TableMiss } from '../openflow/ofp-table';
+import type { GroupDesc } from '../openflow/ofp-group';
 import type { MfSubfield, Ofpact, OfpactOf } from '../openflow/ofpacts';
 import { encodeActions } from '../genl/actions';
 import { encodeFlowKey } from '../genl/flow-key';
@@ -66,6 +69,8 @@ import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
 import type { XlateTracer } from './trace';
 import type { PatchPeer } from './ofproto';
 import { patchPortOutput } from './xlate-patch';
+import { xlateGroupAction } from './xlate-group';
+import { xlateActionSet, xlateClearActions, xlateWriteActions } from './xlate-actset';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -97,6 +102,8 @@ export interface XlatePort {
   config?: number;
   /** set for a patch port: output continues in the peer bridge (xlate-patch.ts) */
   patch?: PatchPeer;
+  /** OFPUTIL_PS_* bits; LINK_DOWN makes the port not live for group buckets (default 0: live) */
+  state?: number;
 }
 
 /** The bridge a translation runs in. */
@@ -123,6 +130,8 @@ export interface XlateBridge {
   dpMeterId?(meterId: number): number | undefined;
   /** another bridge of the same datapath, by name: where a patch port's peer lives */
   bridge?(name: string): XlateBridge | undefined;
+  /** the OpenFlow group `groupId` (group_mod), undefined when there is none */
+  group?(groupId: number): GroupDesc | undefined;
 }
 
 /** One packet the translation sends to the controller. */
@@ -262,12 +271,21 @@ export class Ctx {
   /** the packet at the point `packetAt` actions had been applied, for packet-ins */
   packetAt = 0;
   packetNow?: Buffer;
+  /** the OpenFlow 1.1+ action set (write_actions), executed when the pipeline ends */
+  actionSet: Ofpact[] = [];
+  /** the action set holds a group (actset_output stays OFPP_UNSET) */
+  actionSetHasGroup = false;
+  /** translating the action set (output:CONTROLLER has reason OFPR_ACTION_SET) */
+  inActionSet = false;
+  /** translating a group bucket's own actions (output:CONTROLLER has reason OFPR_GROUP) */
+  groupBucketAction = false;
 
   constructor(public br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
     this.base = Buffer.from(input.flow);
     this.flowTpid = this.baseTpid = get(this.flow, S.vlan_tci) & VLAN_CFI ? input.vlanTpid || ETH_TYPE_VLAN_8021Q : 0;
     this.packetNow = input.packet ? Buffer.from(input.packet) : undefined;
+    set(this.flow, S.actset_output, ofp10PortToOfp11(OFPP_UNSET));
     this.res = {
       actions: [], wc: this.wc, learned: [], bridge: br.name, rules: [], tableLookups: [], packetIns: [], slow: false,
       unsupported: [], trace: [],
@@ -299,7 +317,7 @@ function isNd(ctx: Ctx): boolean {
   return t === ND_NEIGHBOR_SOLICIT || t === ND_NEIGHBOR_ADVERT;
 }
 
-function prereqsOk(ctx: Ctx, f: MfField): boolean {
+export function prereqsOk(ctx: Ctx, f: MfField): boolean {
   const flow = ctx.flow;
   const type = get(flow, S.dl_type);
   const notLater = !(get(flow, S.nw_frag) & FLOW_NW_FRAG_LATER);
@@ -353,7 +371,7 @@ const WRITABLE = new Set([
 const L3_FIELDS = new Set(['ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'ip_dscp', 'nw_ecn', 'nw_ttl', 'nw_tos']);
 
 /** OVS `mf_mask_field_masked()`: un-wildcards the bits of `f` that `mask` covers. */
-function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
+export function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
   let m = mask;
   if (f.special === 'dl_vlan') {
     // An all-ones dl_vlan would read as OFP10_VLAN_NONE; only the VID bits are meant.
@@ -551,7 +569,8 @@ function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
       flood(ctx, true);
       return;
     case OFPP_CONTROLLER:
-      xlateController(ctx, maxLen, ctx.inPacketOut ? OFPR_PACKET_OUT : OFPR_ACTION, 0);
+      xlateController(ctx, maxLen, ctx.inPacketOut ? OFPR_PACKET_OUT : ctx.groupBucketAction ? OFPR_GROUP
+        : ctx.inActionSet ? OFPR_ACTION_SET : OFPR_ACTION, 0);
       return;
     case OFPP_NONE:
       return;
@@ -667,7 +686,10 @@ function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean, reportTableId = c
     ctx.ruleCookie = found.rule.cookie;
     ctx.res.rules.push(found.rule.id);
     ctx.res.trace.push(`table ${ctx.tableId}: rule ${found.rule.id} (priority ${found.rule.priority})`);
+    const oldGroupBucketAction = ctx.groupBucketAction;
+    ctx.groupBucketAction = false;
     doXlateActions(ctx, found.rule.ofpacts);
+    ctx.groupBucketAction = oldGroupBucketAction;
   } else {
     ctx.rule = undefined;
     ctx.ruleCookie = 0n;
@@ -683,7 +705,7 @@ function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean, reportTableId = c
 }
 
 /** OVS `xlate_resubmit_resource_check()`. */
-function resourceCheck(ctx: Ctx): boolean {
+export function resourceCheck(ctx: Ctx): boolean {
   if (ctx.depth >= MAX_DEPTH) ctx.error = `over max translation depth ${MAX_DEPTH}`;
   else if (ctx.resubmits >= MAX_RESUBMITS) ctx.error = `over ${MAX_RESUBMITS} resubmit actions`;
   else return true;
@@ -895,7 +917,7 @@ function setIpField(ctx: Ctx, slot: typeof S.nw_tos, bits: number, value: number
 }
 
 /** OVS `do_xlate_actions()`. */
-function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
+export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
   const { flow, wc } = ctx;
   if (!ofpacts.length) ctx.input.tracer?.report('action', 'drop');
   for (const a of ofpacts) {
@@ -982,6 +1004,16 @@ function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
         if (id !== undefined) ctx.res.actions.push({ type: 'meter', id });
         break;
       }
+      case 'group':
+        // A missing group ends this action list (not the pipeline), as in OVS.
+        if (xlateGroupAction(ctx, a.groupId)) return;
+        break;
+      case 'write_actions':
+        xlateWriteActions(ctx, a.actions);
+        break;
+      case 'clear_actions':
+        xlateClearActions(ctx);
+        break;
       case 'write_metadata': {
         const md = Buffer.from(bytes(flow, S.metadata)).readBigUInt64BE(0);
         const v = (md & ~a.mask) | (a.metadata & a.mask);
@@ -1062,6 +1094,8 @@ export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
     const found = lookupFromTable(ctx, 0, ctx.inPort, true, true);
     xlateFound(ctx, found, false);
   }
+  // OVS xlate_actions(): the action set runs once the pipeline has ended.
+  if (!ctx.error) xlateActionSet(ctx);
   wcFinish(ctx);
   input.tracer?.finish(ctx.flow, ctx.error);
   if (ctx.error) {
