@@ -269,6 +269,12 @@ export interface TraceOutput {
   result: XlateResult;
 }
 
+/** Whether two flows are equal apart from `actset_output` (xlate starts it at OFPP_UNSET, as OVS). */
+function sameButActset(a: Buffer, b: Uint8Array): boolean {
+  const { offset, len } = S.actset_output;
+  return a.subarray(0, offset).equals(b.subarray(0, offset)) && a.subarray(offset + len).equals(b.subarray(offset + len));
+}
+
 /**
  * OVS `ofproto_trace()`: translates `req.flow` in bridge `br` with a tracer and formats the
  * result: `Flow:`, the trace tree, `Final flow:`, `Megaflow:`, `Datapath actions:` and, on a
@@ -285,7 +291,7 @@ export function ofprotoTrace(br: XlateBridge, req: TraceRequest): TraceOutput {
   let text = `Flow: ${flowFormat(req.flow)}\n`;
   text += formatTraceNodes(tracer.root);
   const final = tracer.finalFlow;
-  text += `\nFinal flow: ${!final || final.equals(req.flow) ? 'unchanged' : flowFormat(final)}\n`;
+  text += `\nFinal flow: ${!final || sameButActset(final, req.flow) ? 'unchanged' : flowFormat(final)}\n`;
   text += `Megaflow: ${formatMatch(maskedMatch(req.flow, result.wc))}\n`;
   text += `Datapath actions: ${formatOdpActionsNamed(result, req.odpPortNames)}`;
   if (tracer.error) text += `\nTranslation failed (${xlateStrerror(tracer.error)}), packet is dropped.\n`;
