@@ -23,13 +23,15 @@
  * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
  * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
  * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; controller (reason,
- * controller id, userdata; `pause` stops translation, as no continuation is kept).
+ * controller id, userdata; `pause` stops translation, as no continuation is kept); ct (commit, force,
+ * zone, exec of ct_mark/ct_label, alg, nat, `table=` through recirculation), ct_clear (see
+ * xlate-ct.ts; a flow with a recirc_id resumes its frozen translation, recirc.ts).
  *
  * A translation that sends to the controller is "slow": the caller executes its datapath
  * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
  * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
  * `XlateResult.unsupported`: group, enqueue, output_reg, output_trunc, bundle, stack push/pop,
- * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample, ct, nat,
+ * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample,
  * clone, check_pkt_larger, clear_actions, write_actions (the OpenFlow 1.1+ action set);
  * set_field on fields this list does not name.
  *
@@ -63,6 +65,8 @@ import {
 import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
 import { odpExecuteActions } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
+import type { FrozenState } from './recirc';
+import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -174,6 +178,8 @@ export interface XlateResult {
   unsupported: string[];
   /** human-readable trace of decisions, for debug logs */
   trace: string[];
+  /** the recirculations (`recirc(id)`) the translation set up, in order (xlate-ct.ts) */
+  recircs?: XlateRecirc[];
 }
 
 /** Inputs to one translation. */
@@ -224,7 +230,7 @@ interface VlanHdr {
 type Lookup = { rule: XlateRule } | { internal: 'miss' | 'drop' };
 
 /** The state of one translation (OVS `struct xlate_ctx`). */
-class Ctx {
+export class Ctx {
   readonly flow: Buffer;
   /** the packet as the datapath will have it after the actions emitted so far */
   readonly base: Buffer;
@@ -246,6 +252,12 @@ class Ctx {
   /** the packet at the point `packetAt` actions had been applied, for packet-ins */
   packetAt = 0;
   packetNow?: Buffer;
+  /** OVS `conntracked`: the ct_* fields of `flow` are valid (ct_clear has something to clear) */
+  conntracked = false;
+  /** OVS `ct_nat_action`: the nat() inside the ct action being translated */
+  ctNatAction?: OfpactOf<'nat'>;
+  /** the frozen state this translation resumed from (OVS `xin->frozen_state`) */
+  frozen?: FrozenState;
 
   constructor(readonly br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
@@ -330,14 +342,14 @@ const WRITABLE = new Set([
   'ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
   'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'pkt_mark', 'in_port', 'in_port_oxm',
   'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
-  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`),
+  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`), 'ct_mark', 'ct_label',
 ]);
 
 /** OVS `mf_set_mask_l3_prereqs()`: setting an L3 field of an IP packet also fixes nw_proto. */
 const L3_FIELDS = new Set(['ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'ip_dscp', 'nw_ecn', 'nw_ttl', 'nw_tos']);
 
 /** OVS `mf_mask_field_masked()`: un-wildcards the bits of `f` that `mask` covers. */
-function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
+export function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
   let m = mask;
   if (f.special === 'dl_vlan') {
     // An all-ones dl_vlan would read as OFP10_VLAN_NONE; only the VID bits are meant.
@@ -419,7 +431,7 @@ function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
   return formatIpv6(Buffer.from(bytes(b, slot)));
 }
 
-function commitOdpActions(ctx: Ctx): void {
+export function commitOdpActions(ctx: Ctx): void {
   const { flow, base } = ctx;
   if (get(flow, S.packet_type) === PT_ETH && get(base, S.packet_type) === PT_ETH) {
     commitStruct(ctx, ETH_MEMBERS, true, (b) => ({ ethernet: { src: getMac(b, S.dl_src), dst: getMac(b, S.dl_dst) } }));
@@ -586,7 +598,7 @@ function isTableMissRule(r: XlateRule): boolean {
  * on `inPort`, following the tables' miss configuration; on a miss, the miss rule (packet-in) or
  * a drop. Sets `ctx.tableId` to the table where the search ended.
  */
-function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
+export function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
   const { flow, wc, br } = ctx;
   const oldTpSrc = get(flow, S.tp_src);
   const oldTpDst = get(flow, S.tp_dst);
@@ -627,7 +639,7 @@ function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn:
 }
 
 /** Runs the actions of what a lookup found (OVS `xlate_recursively()` and the miss rules). */
-function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
+export function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
   const oldRule = ctx.rule;
   const oldCookie = ctx.ruleCookie;
   ctx.resubmits++;
@@ -853,7 +865,7 @@ function setIpField(ctx: Ctx, slot: typeof S.nw_tos, bits: number, value: number
 }
 
 /** OVS `do_xlate_actions()`. */
-function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
+export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
   const { flow, wc } = ctx;
   for (const a of ofpacts) {
     if (ctx.error || ctx.exit) break;
@@ -929,6 +941,16 @@ function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
         break;
       case 'note':
         break;
+      case 'ct':
+        composeConntrack(ctx, a);
+        break;
+      case 'ct_clear':
+        composeCtClear(ctx);
+        break;
+      case 'nat':
+        // Translated by the ct action it is nested in.
+        ctx.ctNatAction = a;
+        break;
       case 'exit':
         ctx.exit = true;
         break;
@@ -955,7 +977,7 @@ function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
 // The translation
 
 /** OVS `xlate_wc_init()`: the fields every translation consults. */
-function wcInit(ctx: Ctx): void {
+export function wcInit(ctx: Ctx): void {
   const { flow, wc } = ctx;
   wcExact(wc, S.packet_type);
   wcExact(wc, S.in_port);
@@ -1000,14 +1022,18 @@ function wcFinish(ctx: Ctx): void {
 
 /**
  * Translates a packet's flow through bridge `br`: from table 0 or, for a PACKET_OUT, through
- * `input.ofpacts`.
+ * `input.ofpacts`. A flow whose recirc_id is not 0 resumes the frozen translation of that id
+ * (xlate-ct.ts `xlateResume()`; an unknown id drops the packet with `slow` set: no megaflow).
  *
  * @returns datapath actions, the megaflow wildcards, the rules met, packet-ins, MAC learning
  *   side effects; on a translation error (recursion too deep) the actions are empty
  */
 export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
+  const recircId = get(input.flow, S.recirc_id);
+  if (recircId && !input.ofpacts) return xlateRecirculated(br, input, recircId);
   const ctx = new Ctx(br, input, input.ofpacts !== undefined);
   wcInit(ctx);
+  if (get(ctx.flow, S.ct_state) & CS_TRACKED) ctx.conntracked = true;
   const inPort = br.ports.get(ctx.inPort);
   if (inPort && (inPort.config ?? 0) & OFPUTIL_PC_NO_RECV) {
     ctx.res.trace.push(`port ${inPort.ofport} has OFPPC_NO_RECV: drop`);
@@ -1017,6 +1043,11 @@ export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
     const found = lookupFromTable(ctx, 0, ctx.inPort, true, true);
     xlateFound(ctx, found, false);
   }
+  return xlateFinish(ctx);
+}
+
+/** The end of every translation: {@link wcFinish}, and a failed translation dropping. */
+export function xlateFinish(ctx: Ctx): XlateResult {
   wcFinish(ctx);
   if (ctx.error) {
     // As OVS: a failed translation installs a drop flow and sends nothing to the controller.
