@@ -26,13 +26,15 @@
  * controller id, userdata; `pause` stops translation, as no continuation is kept); group (all,
  * indirect, select, fast_failover: xlate-group.ts; select by dp_hash falls back to the default
  * hash until recirculation exists); write_actions and clear_actions, with the action set
- * executed when the pipeline ends and `actset_output` maintained (xlate-actset.ts).
+ * executed when the pipeline ends and `actset_output` maintained (xlate-actset.ts); ct (commit, force,
+ * zone, exec of ct_mark/ct_label, alg, nat, `table=` through recirculation), ct_clear (see
+ * xlate-ct.ts; a flow with a recirc_id resumes its frozen translation, recirc.ts).
  *
  * A translation that sends to the controller is "slow": the caller executes its datapath
  * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
  * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
  * `XlateResult.unsupported`: enqueue, output_reg, output_trunc, bundle, stack push/pop,
- * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample, ct, nat,
+ * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample,
  * clone, check_pkt_larger; set_field on fields this list does not name.
  *
  * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
@@ -71,6 +73,8 @@ import type { PatchPeer } from './ofproto';
 import { patchPortOutput } from './xlate-patch';
 import { xlateGroupAction } from './xlate-group';
 import { xlateActionSet, xlateClearActions, xlateWriteActions } from './xlate-actset';
+import type { FrozenState } from './recirc';
+import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -197,6 +201,8 @@ export interface XlateResult {
   unsupported: string[];
   /** human-readable trace of decisions, for debug logs */
   trace: string[];
+  /** the recirculations (`recirc(id)`) the translation set up, in order (xlate-ct.ts) */
+  recircs?: XlateRecirc[];
 }
 
 /** Inputs to one translation. */
@@ -279,6 +285,12 @@ export class Ctx {
   inActionSet = false;
   /** translating a group bucket's own actions (output:CONTROLLER has reason OFPR_GROUP) */
   groupBucketAction = false;
+  /** OVS `conntracked`: the ct_* fields of `flow` are valid (ct_clear has something to clear) */
+  conntracked = false;
+  /** OVS `ct_nat_action`: the nat() inside the ct action being translated */
+  ctNatAction?: OfpactOf<'nat'>;
+  /** the frozen state this translation resumed from (OVS `xin->frozen_state`) */
+  frozen?: FrozenState;
 
   constructor(public br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
@@ -364,7 +376,7 @@ const WRITABLE = new Set([
   'ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
   'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'pkt_mark', 'in_port', 'in_port_oxm',
   'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
-  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`),
+  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`), 'ct_mark', 'ct_label',
 ]);
 
 /** OVS `mf_set_mask_l3_prereqs()`: setting an L3 field of an IP packet also fixes nw_proto. */
@@ -453,7 +465,7 @@ function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
   return formatIpv6(Buffer.from(bytes(b, slot)));
 }
 
-function commitOdpActions(ctx: Ctx): void {
+export function commitOdpActions(ctx: Ctx): void {
   const { flow, base } = ctx;
   if (get(flow, S.packet_type) === PT_ETH && get(base, S.packet_type) === PT_ETH) {
     commitStruct(ctx, ETH_MEMBERS, true, (b) => ({ ethernet: { src: getMac(b, S.dl_src), dst: getMac(b, S.dl_dst) } }));
@@ -631,7 +643,7 @@ function isTableMissRule(r: XlateRule): boolean {
  * on `inPort`, following the tables' miss configuration; on a miss, the miss rule (packet-in) or
  * a drop. Sets `ctx.tableId` to the table where the search ended.
  */
-function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
+export function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
   const { flow, wc, br } = ctx;
   const oldTpSrc = get(flow, S.tp_src);
   const oldTpDst = get(flow, S.tp_dst);
@@ -672,7 +684,7 @@ function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn:
 }
 
 /** Runs the actions of what a lookup found (OVS `xlate_recursively()` and the miss rules). */
-function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean, reportTableId = ctx.tableId): void {
+export function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean, reportTableId = ctx.tableId): void {
   const tracer = ctx.input.tracer;
   const traceAt = tracer?.table(reportTableId, 'rule' in found ? found.rule : found.internal === 'miss' ? 'miss'
     : get(ctx.flow, S.nw_frag) & FLOW_NW_FRAG_ANY && ctx.br.fragHandling !== OFPC_FRAG_NORMAL
@@ -995,6 +1007,16 @@ export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
         break;
       case 'note':
         break;
+      case 'ct':
+        composeConntrack(ctx, a);
+        break;
+      case 'ct_clear':
+        composeCtClear(ctx);
+        break;
+      case 'nat':
+        // Translated by the ct action it is nested in.
+        ctx.ctNatAction = a;
+        break;
       case 'exit':
         ctx.exit = true;
         break;
@@ -1031,7 +1053,7 @@ export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
 // The translation
 
 /** OVS `xlate_wc_init()`: the fields every translation consults. */
-function wcInit(ctx: Ctx): void {
+export function wcInit(ctx: Ctx): void {
   const { flow, wc } = ctx;
   wcExact(wc, S.packet_type);
   wcExact(wc, S.in_port);
@@ -1076,15 +1098,19 @@ function wcFinish(ctx: Ctx): void {
 
 /**
  * Translates a packet's flow through bridge `br`: from table 0 or, for a PACKET_OUT, through
- * `input.ofpacts`.
+ * `input.ofpacts`. A flow whose recirc_id is not 0 resumes the frozen translation of that id
+ * (xlate-ct.ts `xlateResume()`; an unknown id drops the packet with `slow` set: no megaflow).
  *
  * @returns datapath actions, the megaflow wildcards, the rules met, packet-ins, MAC learning
  *   side effects; on a translation error (recursion too deep) the actions are empty
  */
 export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
+  const recircId = get(input.flow, S.recirc_id);
+  if (recircId && !input.ofpacts) return xlateRecirculated(br, input, recircId);
   const ctx = new Ctx(br, input, input.ofpacts !== undefined);
   wcInit(ctx);
   input.tracer?.enter('bridge', `bridge("${br.name}")`);
+  if (get(ctx.flow, S.ct_state) & CS_TRACKED) ctx.conntracked = true;
   const inPort = br.ports.get(ctx.inPort);
   if (inPort && (inPort.config ?? 0) & OFPUTIL_PC_NO_RECV) {
     ctx.res.trace.push(`port ${inPort.ofport} has OFPPC_NO_RECV: drop`);
@@ -1094,10 +1120,15 @@ export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
     const found = lookupFromTable(ctx, 0, ctx.inPort, true, true);
     xlateFound(ctx, found, false);
   }
+  return xlateFinish(ctx);
+}
+
+/** The end of every translation: {@link wcFinish}, and a failed translation dropping. */
+export function xlateFinish(ctx: Ctx): XlateResult {
   // OVS xlate_actions(): the action set runs once the pipeline has ended.
   if (!ctx.error) xlateActionSet(ctx);
   wcFinish(ctx);
-  input.tracer?.finish(ctx.flow, ctx.error);
+  ctx.input.tracer?.finish(ctx.flow, ctx.error);
   if (ctx.error) {
     // As OVS: a failed translation installs a drop flow and sends nothing to the controller.
     ctx.res.trace.push(`translation failed: ${ctx.error}`);

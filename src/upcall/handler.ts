@@ -25,6 +25,7 @@ import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/odp-flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RecircPool, setThreadRecircPool } from '../ofproto-dpif/recirc';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { RuleCredits } from './rule-credits';
@@ -59,6 +60,7 @@ class Handler {
     this.dpIfindex = init.dpIfindex;
     this.families = init.families;
     this.coverage = new SharedCoverage(init.coverage);
+    if (init.recircPool) setThreadRecircPool(new RecircPool(init.recircPool));
     this.replica.apply(init.config);
   }
 

@@ -24,6 +24,7 @@ import { flowFromOdpKey, odpMaskFromWildcards, wildcardsFromOdpMask } from '../o
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate, XlateResult } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RecircPool, recircIdsOfActions, setThreadRecircPool, threadRecircPool } from '../ofproto-dpif/recirc';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { RuleCredits } from './rule-credits';
@@ -75,6 +76,7 @@ class Revalidator {
     this.maxIdleMs = init.maxIdleMs;
     this.coverage = new SharedCoverage(init.coverage);
     this.replica = new OfprotoReplica(new MacTable(init.macTable));
+    if (init.recircPool) setThreadRecircPool(new RecircPool(init.recircPool));
     this.replica.apply(init.config);
   }
 
@@ -180,6 +182,7 @@ class Revalidator {
     const dels: Array<[number, Buffer]> = [];
     const why = new Map<number, string>();
     const macGen = this.replica.macTable.generation;
+    const recircUsed: number[] = [];
     for (const body of bodies) {
       let f: FlowMessage;
       try {
@@ -197,8 +200,13 @@ class Revalidator {
         dels.push([s, flowDelRequest(this.init.families, s, this.init.dpIfindex, f.ufid)]);
         why.set(s, `${formatUfid(f.ufid)}: ${reason}`);
         this.ukeys.delete(ufidHex);
+      } else {
+        // The recirculation ids a kept megaflow matches on or recirculates to stay allocated.
+        if (f.key?.recircId) recircUsed.push(f.key.recircId);
+        recircIdsOfActions(f.actions ?? [], recircUsed);
       }
     }
+    threadRecircPool().sweep(recircUsed, t0);
     for (const k of [...this.ukeys.keys()]) if (!seen.has(k)) this.ukeys.delete(k);
     this.purgeRequested = false;
     if (dels.length) {
