@@ -36,7 +36,7 @@ import { UnixctlServer } from './unixctl/server';
 import { defaultUnixctlPath, rundir } from './util/dirs';
 import type { Ofpact } from './openflow/ofpacts';
 import { flowExtract } from './ofproto-dpif/flow-extract';
-import { MacLearning } from './ofproto-dpif/mac-learning';
+import { macLearningFor } from './ofproto-dpif/ofproto';
 import { XlateBridge, xlatePacketOut } from './ofproto-dpif/xlate';
 import { vlogModule, VlogModule } from './util/vlog';
 
@@ -266,7 +266,7 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
     name: br,
     tables: o.tables,
     ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
-    ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
+    ml: macLearningFor(udpif.macTable, bc),
     tableMiss: (t) => ws.tableMiss[t] ?? 'default',
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,
