@@ -37,7 +37,7 @@ import { UnixctlServer } from './unixctl/server';
 import { defaultUnixctlPath, rundir } from './util/dirs';
 import type { Ofpact } from './openflow/ofpacts';
 import { flowExtract } from './ofproto-dpif/flow-extract';
-import { MacLearning } from './ofproto-dpif/mac-learning';
+import { macLearningFor } from './ofproto-dpif/ofproto';
 import { XlateBridge, xlatePacketOut } from './ofproto-dpif/xlate';
 import { vlogModule, VlogModule } from './util/vlog';
 
@@ -268,7 +268,7 @@ function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBr
     name: br,
     tables: o.tables,
     ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0, state: ws.portState[p.ofport] ?? 0 }])),
-    ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
+    ml: macLearningFor(udpif.macTable, bc),
     tableMiss: (t) => ws.tableMiss[t] ?? 'default',
     fragHandling: ws.fragHandling,
     packetInOnMiss: ws.packetInOnMiss,

@@ -17,8 +17,10 @@ import type { DpifNetlink } from '../dpif-netlink/dpif';
 import type { VportMessage } from '../genl/messages';
 import { OVS_VPORT_TYPE_INTERNAL, OVS_VPORT_TYPE_NETDEV } from '../genl/openvswitch';
 import { NetlinkError } from '../genl/netlink';
-import { BRIDGE_DEFAULTS, BridgeConfig, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
+import { BridgeConfig, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
 import { ODPP_NONE } from '../ofproto-dpif/odp-flow';
+import { macAgingTimeS, macTableSize } from '../ofproto-dpif/mac-learning';
+import { resolvePortVlan, type PortVlanConfig } from '../ofproto-dpif/xlate-normal';
 import type { Udpif } from '../upcall/udpif';
 import { DEFAULT_MAX_IDLE_MS } from '../upcall/udpif';
 import type { VlogModule } from '../util/vlog';
@@ -41,9 +43,9 @@ const OFPP_MAX = 0xff00;
 export const BRIDGE_MONITORED_TABLES: Record<string, string[]> = {
   Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config', 'ssl'],
   SSL: ['private_key', 'certificate', 'ca_cert', 'bootstrap_ca_cert'],
-  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller', 'flow_tables'],
+  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller', 'flow_tables', 'flood_vlans'],
   Flow_Table: ['name', 'flow_limit', 'overflow_policy', 'groups', 'prefixes'],
-  Port: ['name', 'interfaces'],
+  Port: ['name', 'interfaces', 'tag', 'trunks', 'cvlans', 'vlan_mode', 'other_config'],
   Controller: ['target', 'inactivity_probe', 'max_backoff', 'controller_rate_limit', 'controller_burst_limit', 'connection_mode', 'is_connected', 'role', 'status'],
   Interface: ['name', 'type', 'options', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
 };
@@ -59,6 +61,8 @@ interface WantedIface {
   ofportRequest?: number;
   /** `Interface.options` */
   options?: OvsdbValue;
+  /** the VLAN configuration of its Port (NORMAL) */
+  vlan: PortVlanConfig;
 }
 
 /** One bridge the database asks for. */
@@ -80,6 +84,24 @@ function scalarStr(v: OvsdbValue): string | undefined {
 function uuidSet(v: OvsdbValue): string[] {
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
   return typeof v === 'string' ? [v] : [];
+}
+
+function intSet(v: OvsdbValue): number[] {
+  if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
+  return typeof v === 'number' ? [v] : [];
+}
+
+/** A Port row's VLAN configuration, resolved as OVS's bridge.c `port_configure()` does. */
+function portVlanOf(port: OvsdbRow): PortVlanConfig {
+  return resolvePortVlan({
+    name: scalarStr(port.name) ?? '',
+    tag: scalarNum(port.tag),
+    trunks: intSet(port.trunks),
+    cvlans: intSet(port.cvlans),
+    vlanMode: scalarStr(port.vlan_mode),
+    qinqEthtype: mapGet(port.other_config, 'qinq-ethtype'),
+    priorityTags: mapGet(port.other_config, 'priority-tags'),
+  });
 }
 
 function mapGet(v: OvsdbValue, key: string): string | undefined {
@@ -225,6 +247,7 @@ export class BridgeLayer {
       for (const pu of uuidSet(br.ports)) {
         const port = ports.get(pu);
         if (!port) continue;
+        const vlan = portVlanOf(port);
         for (const iu of uuidSet(port.interfaces)) {
           const ir = ifaces.get(iu);
           const iname = ir && scalarStr(ir.name);
@@ -237,6 +260,7 @@ export class BridgeLayer {
             dbOfport: scalarNum(ir.ofport),
             ofportRequest: scalarNum(ir.ofport_request),
             options: ir.options,
+            vlan,
           });
         }
       }
@@ -334,19 +358,21 @@ export class BridgeLayer {
         this.ofports.set(k, ofport);
       }
       const ports: PortConfig[] = members.map((i) => (i.type === 'patch'
-        ? { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: ODPP_NONE, patch: { peerName: this.patches.get(i.name)! } }
-        : { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: this.vports.get(i.name)!.portNo }));
+        ? { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: ODPP_NONE, patch: { peerName: this.patches.get(i.name)! }, ...i.vlan }
+        : { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: this.vports.get(i.name)!.portNo, ...i.vlan }));
       ports.sort((a, z) => a.ofport - z.ofport);
       const other = b.row.other_config;
-      const aging = Number(mapGet(other, 'mac-aging-time'));
       let id = this.bridgeIds.get(b.name);
       if (id === undefined) this.bridgeIds.set(b.name, (id = this.nextBridgeId++));
       const bc: BridgeConfig = {
         name: b.name,
         id,
         ports,
-        macAgingS: Number.isFinite(aging) && aging > 0 ? aging : BRIDGE_DEFAULTS.macAgingS,
+        macAgingS: macAgingTimeS(mapGet(other, 'mac-aging-time')),
+        macTableSize: macTableSize(mapGet(other, 'mac-table-size')),
       };
+      const floodVlans = [...new Set(intSet(b.row.flood_vlans))].filter((v) => v >= 0 && v <= 4095).sort((x, y) => x - y);
+      if (floodVlans.length) bc.floodVlans = floodVlans;
       const ws = this.ofprotos.get(b.name)?.workerSettings();
       if (ws) {
         bc.fragHandling = ws.fragHandling;

@@ -37,11 +37,10 @@
  * MPLS, NSH, encap/decap, tunnels, queues, fin_timeout, learn, multipath, sample,
  * clone, check_pkt_larger; set_field on fields this list does not name.
  *
- * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
- * all VLAN trunks: learn the source MAC per (VLAN, port) in the shared MAC table, forward to the
- * learned port, flood otherwise (in datapath port order, never back out of the input port),
- * drop IEEE 802.1D reserved destinations, and consult the ARP fields OVS's gratuitous-ARP check
- * consults. FLOOD and ALL also go out in datapath port order (OVS walks a hash map).
+ * NORMAL (xlate-normal.ts) is OVS's VLAN-aware MAC-learning switch: access / trunk / native /
+ * dot1q-tunnel ports, flood_vlans, learning per VLAN in the shared MAC table, flooding in
+ * datapath port order; mirrors, bonds and multicast snooping are not supported. FLOOD and ALL
+ * also go out in datapath port order (OVS walks a hash map).
  */
 import type { OdpAction } from '../genl/actions';
 import type { OdpFlowKey } from '../genl/flow-key';
@@ -60,12 +59,12 @@ import { encodeActions } from '../genl/actions';
 import { encodeFlowKey } from '../genl/flow-key';
 import { formatIpv6 } from '../genl/addr';
 import {
-  bytes, ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_NSH, ETH_TYPE_RARP, ETH_TYPE_VLAN_8021Q, ethTypeMpls, ethTypeVlan,
+  bytes, ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_NSH, ETH_TYPE_RARP, ETH_TYPE_VLAN_8021Q, ethTypeMpls,
   FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, get, getIpv4, getMac, IPPROTO_ICMP, IPPROTO_ICMPV6,
   IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, isIpAny, isZero, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, newFlow, PT_ETH,
   S, set, VLAN_CFI, VLAN_PCP_MASK, VLAN_PCP_SHIFT, VLAN_VID_MASK, wcExact, wcOr,
 } from './flow';
-import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
+import { MacLearnEvent, MacLearning } from './mac-learning';
 import { odpExecuteActions } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
 import type { XlateTracer } from './trace';
@@ -75,6 +74,7 @@ import { xlateGroupAction } from './xlate-group';
 import { xlateActionSet, xlateClearActions, xlateWriteActions } from './xlate-actset';
 import type { FrozenState } from './recirc';
 import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
+import { type PortVlanConfig, xlateNormal } from './xlate-normal';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -95,8 +95,8 @@ export interface XlateTables {
   lookup(tableId: number, flow: Uint8Array, wc?: Uint8Array): XlateRule | undefined;
 }
 
-/** A port of the bridge as translation sees it. */
-export interface XlatePort {
+/** A port of the bridge as translation sees it, with its bundle's VLAN configuration (NORMAL). */
+export interface XlatePort extends PortVlanConfig {
   name: string;
   /** OpenFlow port number (OFPP_LOCAL for the bridge's internal port) */
   ofport: number;
@@ -237,10 +237,6 @@ const TBL_INTERNAL = N_TABLES - 1;
 const NO_COOKIE = 0xffffffffffffffffn;
 /** The packet-in length that means "the whole packet" (OFPCML_NO_BUFFER). */
 const UINT16_MAX = 0xffff;
-
-/** ARP opcodes (RFC 826). */
-const ARP_OP_REQUEST = 1;
-const ARP_OP_REPLY = 2;
 
 /** A VLAN header as translation tracks it (OVS `union flow_vlan_hdr`). */
 interface VlanHdr {
@@ -528,7 +524,7 @@ function commitVlan(ctx: Ctx): void {
 // Output
 
 /** OVS `compose_output_action()`: commit the header changes, then output to `ofport`. */
-function composeOutput(ctx: Ctx, ofport: number): void {
+export function composeOutput(ctx: Ctx, ofport: number): void {
   const port = ctx.br.ports.get(ofport);
   if (!port) {
     ctx.res.trace.push(`output to nonexistent port ${ofport}: skipped`);
@@ -732,96 +728,6 @@ export function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketI
   const found = lookupFromTable(ctx, tableId, inPort, mayPacketIn, honorMiss);
   xlateFound(ctx, found, tableId <= oldTable, tableId);
   ctx.tableId = oldTable;
-}
-
-// ---------------------------------------------------------------------------------------------
-// NORMAL
-
-/** `eth_addr_is_reserved`: 01:80:c2:00:00:0x, the IEEE 802.1D reserved group addresses. */
-function macIsReserved(mac: string): boolean {
-  return mac.startsWith('01:80:c2:00:00:0');
-}
-
-/**
- * Whether the frame is a gratuitous ARP (a broadcast ARP reply, or a broadcast request whose
- * sender and target addresses are equal), consulting exactly the fields OVS's NORMAL looks at:
- * the opcode of any broadcast ARP, and the addresses of a request. OVS uses the answer to protect
- * MAC entries on bonds; there are no bonds here, but the megaflow covers the same fields.
- */
-function isGratuitousArp(ctx: Ctx): boolean {
-  const { flow, wc } = ctx;
-  if (get(flow, S.dl_type) !== ETH_TYPE_ARP || getMac(flow, S.dl_dst) !== 'ff:ff:ff:ff:ff:ff') return false;
-  wcExact(wc, S.nw_proto);
-  const op = get(flow, S.nw_proto);
-  if (op === ARP_OP_REPLY) return true;
-  if (op !== ARP_OP_REQUEST) return false;
-  wcExact(wc, S.nw_src);
-  wcExact(wc, S.nw_dst);
-  return slotBytesEqual(flow, S.nw_src, S.nw_dst);
-}
-
-function slotBytesEqual(flow: Uint8Array, a: typeof S.nw_src, b: typeof S.nw_dst): boolean {
-  return Buffer.compare(bytes(flow, a), bytes(flow, b)) === 0;
-}
-
-/**
- * NORMAL: as OVS's `xlate_normal()` for a bridge whose ports are all VLAN trunks (no `tag`,
- * `trunks` or `vlan_mode` yet): frames keep their tags; learning and lookup are per VLAN. A
- * packet from the controller (in_port CONTROLLER or NONE) is flooded without learning.
- */
-function xlateNormal(ctx: Ctx): void {
-  const { flow, wc, br, res } = ctx;
-  wcExact(wc, S.dl_src);
-  wcExact(wc, S.dl_dst);
-  wcOr(wc, S.vlan_tci, VLAN_VID_MASK | VLAN_CFI);
-  const inPort = ctx.inPort;
-  const fromController = inPort === OFPP_CONTROLLER || inPort === OFPP_NONE;
-  if (!fromController && !br.ports.has(inPort)) {
-    res.trace.push('NORMAL: no input bundle, dropping');
-    ctx.input.tracer?.report('warn', 'no input bundle, dropping');
-    return;
-  }
-  const tci = get(flow, S.vlan_tci);
-  if (ethTypeVlan(get(flow, S.dl_type)) && !(tci & VLAN_CFI)) {
-    res.trace.push('NORMAL: partial VLAN tag, dropping');
-    ctx.input.tracer?.report('warn', 'partial VLAN tag, dropping');
-    return;
-  }
-  const vlan = tci & VLAN_VID_MASK;
-  const dlDst = getMac(flow, S.dl_dst);
-  const dlSrc = getMac(flow, S.dl_src);
-  if (macIsReserved(dlDst)) {
-    res.trace.push(`NORMAL: dl_dst ${dlDst} is an IEEE reserved group address: drop`);
-    ctx.input.tracer?.report('detail', 'packet has reserved destination MAC, dropping');
-    return;
-  }
-  isGratuitousArp(ctx);
-  if (ctx.input.mayLearn && !fromController && !macIsMulticast(dlSrc)) {
-    const nowMs = ctx.input.nowMs;
-    const changed = br.ml.learn(vlan, dlSrc, inPort, nowMs);
-    res.learned.push({ bridge: br.name, vlan, mac: dlSrc, ofport: inPort, usedMs: nowMs, changed });
-    if (changed) res.trace.push(`NORMAL: learned that ${dlSrc} is on port ${inPort} in VLAN ${vlan}`);
-    if (changed) ctx.input.tracer?.report('detail', `learned that ${dlSrc} is on port ${br.ports.get(inPort)?.name ?? inPort} in VLAN ${vlan}`);
-  }
-  if (!macIsMulticast(dlDst)) {
-    const port = br.ml.lookup(vlan, dlDst, ctx.input.nowMs);
-    if (port !== undefined && br.ports.has(port)) {
-      if (port === inPort) {
-        res.trace.push(`NORMAL: learned port ${port} is the input port: drop`);
-        ctx.input.tracer?.report('detail', 'learned port is input port, dropping');
-        return;
-      }
-      res.trace.push(`NORMAL: forwarding to learned port ${port}`);
-      ctx.input.tracer?.report('detail', 'forwarding to learned port');
-      composeOutput(ctx, port);
-      return;
-    }
-    res.trace.push(`NORMAL: no learned MAC for destination ${dlDst}, flooding`);
-  } else {
-    res.trace.push(`NORMAL: multicast/broadcast destination ${dlDst}, flooding`);
-  }
-  ctx.input.tracer?.report('detail', 'no learned MAC for destination, flooding');
-  for (const p of floodOrder(br)) if (p.ofport !== inPort) composeOutput(ctx, p.ofport);
 }
 
 // ---------------------------------------------------------------------------------------------
