@@ -413,7 +413,7 @@ export class BridgeOfproto {
    * and to the flow monitors (`origin`: who made it, for abbreviated updates).
    */
   private publish(change: FlowTablesChange, notify = true, origin?: FlowMonitorOrigin): void {
-    if (!change.added.length && !change.removed.length) return;
+    if (!change.added.length && !change.removed.length && !change.prefixes) return;
     this.env.applyFlowDelta(this.name, flowTablesDelta(change));
     if (!notify) return;
     this.monitors.report(change, origin);

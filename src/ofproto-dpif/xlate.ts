@@ -22,7 +22,8 @@
  * mod_dl_src/dst, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst; push_vlan, pop_vlan/strip_vlan,
  * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
  * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
- * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; controller (reason,
+ * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; conjunction
+ * (a no-op if executed: the classifier never returns such rules, see ./classifier); controller (reason,
  * controller id, userdata; `pause` stops translation, as no continuation is kept); group (all,
  * indirect, select, fast_failover: xlate-group.ts; select by dp_hash falls back to the default
  * hash until recirculation exists); write_actions and clear_actions, with the action set
@@ -922,6 +923,10 @@ export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
       case 'nat':
         // Translated by the ct action it is nested in.
         ctx.ctNatAction = a;
+        break;
+      case 'conjunction':
+        // OVS: a no-op if ever executed (packet-out); the classifier never returns such a rule.
+        ctx.res.trace.push('executing no-op conjunction action');
         break;
       case 'exit':
         ctx.exit = true;
