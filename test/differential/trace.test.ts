@@ -48,7 +48,7 @@ import {
   startOvsdb,
   startReferenceVswitchd,
   type VswitchdHandle,
-} from './lib/env';
+} from '../kernel/lib/env';
 import {
   baseTopology,
   BR0_PORTS,
@@ -61,7 +61,7 @@ import {
   sameResult,
   type ScenarioResult,
   UnixctlClient,
-} from './lib/trace-corpus';
+} from '../kernel/lib/trace-corpus';
 
 requireKernel();
 

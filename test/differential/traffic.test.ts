@@ -47,11 +47,11 @@ import {
   startReferenceVswitchd,
   type OvsdbHandle,
   type VswitchdHandle,
-} from './lib/env';
+} from '../kernel/lib/env';
 import {
   arp, type Capture, ether, ETH_P_ARP, ETH_P_IP, ETH_P_MPLS_UC, icmpEcho, IPPROTO_ICMP, IPPROTO_UDP, ipv4, mplsLse, sendFrames,
   startCapture, udp, type CapturedFrame,
-} from './lib/frames';
+} from '../kernel/lib/frames';
 
 requireKernel();
 
