@@ -25,7 +25,7 @@
  *   has no recirculation yet ({@link triggerRecirculateWithHash}), so such a group falls back
  *   to the default method here, which differs from OVS's datapath actions.
  *
- * A group that does not exist ends the current action list, not the pipeline (OVS's XXX).
+ * A group that does not exist ends the current action list, not the pipeline, as in OVS 3.1.
  * Group and bucket statistics are not kept.
  */
 import { OFPG_ANY, OFPP_ANY, OFPP_CONTROLLER } from '../openflow/common';
