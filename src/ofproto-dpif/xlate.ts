@@ -326,6 +326,10 @@ function isNd(ctx: Ctx): boolean {
   return t === ND_NEIGHBOR_SOLICIT || t === ND_NEIGHBOR_ADVERT;
 }
 
+/**
+ * OVS `mf_are_prereqs_ok()` with a `wc`: whether the flow meets field `f`'s prerequisites
+ * (ovs-fields(7)), un-wildcarding in `ctx.wc` every bit the answer consulted.
+ */
 export function prereqsOk(ctx: Ctx, f: MfField): boolean {
   const flow = ctx.flow;
   const type = get(flow, S.dl_type);
@@ -462,6 +466,11 @@ function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
   return formatIpv6(Buffer.from(bytes(b, slot)));
 }
 
+/**
+ * OVS `commit_odp_actions()`: emits the datapath set actions (SET_MASKED, or SET when a whole
+ * key struct changes) that turn `ctx.base` (the packet as the datapath has it) into `ctx.flow`,
+ * then makes `base` equal to `flow` for the committed fields; un-wildcards what it compared.
+ */
 export function commitOdpActions(ctx: Ctx): void {
   const { flow, base } = ctx;
   if (get(flow, S.packet_type) === PT_ETH && get(base, S.packet_type) === PT_ETH) {
