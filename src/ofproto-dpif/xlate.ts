@@ -467,8 +467,8 @@ function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
 }
 
 /**
- * OVS `commit_odp_actions()`: emits the datapath set actions (SET_MASKED, or SET when a whole
- * key struct changes) that turn `ctx.base` (the packet as the datapath has it) into `ctx.flow`,
+ * OVS `commit_odp_actions()`: emits the datapath set actions (SET_MASKED, or SET when every bit of a
+ * key struct is written) that turn `ctx.base` (the packet as the datapath has it) into `ctx.flow`,
  * then makes `base` equal to `flow` for the committed fields; un-wildcards what it compared.
  */
 export function commitOdpActions(ctx: Ctx): void {
