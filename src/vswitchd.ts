@@ -31,12 +31,13 @@ import { registerDpctlCommands } from './unixctl/commands/dpctl';
 import { OfprotoCommands } from './unixctl/commands/ofproto';
 import { DaemonParts, monotonicMs } from './unixctl/commands/parts';
 import { registerUpcallCommands } from './unixctl/commands/upcall';
+import { TraceCommands } from './unixctl/commands/trace';
 import { UnixctlRegistry } from './unixctl/registry';
 import { UnixctlServer } from './unixctl/server';
 import { defaultUnixctlPath, rundir } from './util/dirs';
 import type { Ofpact } from './openflow/ofpacts';
 import { flowExtract } from './ofproto-dpif/flow-extract';
-import { MacLearning } from './ofproto-dpif/mac-learning';
+import { macLearningFor } from './ofproto-dpif/ofproto';
 import { XlateBridge, xlatePacketOut } from './ofproto-dpif/xlate';
 import { vlogModule, VlogModule } from './util/vlog';
 
@@ -133,6 +134,7 @@ async function startUnixctl(r: Running, opts: VswitchdOptions, log: VlogModule, 
   registerCoverageCommands(registry, coverage);
   registerMemoryCommand(registry, parts, (b) => ofproto.rulesOf(b));
   ofproto.register(registry);
+  new TraceCommands(parts, (br) => r.parts.xlateBridge?.(br)).register(registry);
   registerUpcallCommands(registry, parts);
   await registerDpctlCommands(registry, parts);
   if (opts.unixctl === 'none') return;
@@ -215,6 +217,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   });
   r.bridge = bridge;
   r.parts.ofprotos = bridge.ofprotos;
+  r.parts.xlateBridge = (br) => mainXlateBridge(udpif, bridge, br);
   udpif.on('rule-stats', (br, credits, tables) => bridge.ofprotos.get(br)?.creditRules(credits, tables));
   udpif.on('packet-in', (pin) => bridge.ofprotos.get(pin.bridge)?.sendPacketIn(pin));
   udpif.on('xlate-effects', (br, learns, fins) => bridge.ofprotos.get(br)?.applyXlateEffects(learns, fins));
@@ -252,6 +255,31 @@ async function meterFeatures(dpif: DpifNetlink, dpIfindex: number): Promise<{ ma
 }
 
 /**
+ * Bridge `br` as translation on the main thread sees it (PACKET_OUT, ofproto/trace): its live
+ * tables, its ports with their port_mod config, its view of the shared MAC table, its miss, frag
+ * and meter settings, and the other bridges (patch ports lead into them). Undefined when the
+ * bridge is not configured.
+ */
+function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBridge | undefined {
+  const o = bridge.ofprotos.get(br);
+  const bc = udpif.getConfig().bridges.find((b) => b.name === br);
+  if (!o || !bc) return undefined;
+  const ws = o.workerSettings();
+  return {
+    name: br,
+    tables: o.tables,
+    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0, state: ws.portState[p.ofport] ?? 0 }])),
+    ml: macLearningFor(udpif.macTable, bc),
+    tableMiss: (t) => ws.tableMiss[t] ?? 'default',
+    fragHandling: ws.fragHandling,
+    packetInOnMiss: ws.packetInOnMiss,
+    dpMeterId: (id) => ws.meters[id],
+    bridge: (name) => mainXlateBridge(udpif, bridge, name),
+    group: (id) => ws.groups.find((g) => g.groupId === id),
+  };
+}
+
+/**
  * Executes a PACKET_OUT on bridge `br` (OVS `ofproto_dpif_execute_actions()`): translates the
  * actions against the bridge's tables, ports and MAC table on the main thread, runs the result
  * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`), and sends the packet-ins it produced.
@@ -260,19 +288,8 @@ async function meterFeatures(dpif: DpifNetlink, dpIfindex: number): Promise<{ ma
 async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udpif, bridge: BridgeLayer, br: string,
   packet: Buffer, inPort: number, ofpacts: Ofpact[]): Promise<void> {
   const o = bridge.ofprotos.get(br);
-  const bc = udpif.getConfig().bridges.find((b) => b.name === br);
-  if (!o || !bc) return;
-  const ws = o.workerSettings();
-  const xb: XlateBridge = {
-    name: br,
-    tables: o.tables,
-    ports: new Map(bc.ports.map((p) => [p.ofport, { ...p, config: ws.portConfig[p.ofport] ?? 0 }])),
-    ml: new MacLearning(udpif.macTable, bc.id, bc.macAgingS * 1000),
-    tableMiss: (t) => ws.tableMiss[t] ?? 'default',
-    fragHandling: ws.fragHandling,
-    packetInOnMiss: ws.packetInOnMiss,
-    dpMeterId: (id) => ws.meters[id],
-  };
+  const xb = mainXlateBridge(udpif, bridge, br);
+  if (!o || !xb) return;
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
   if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
   // As OVS (xlate with resubmit_stats): the packet counts in the rules and tables it went through.
@@ -281,7 +298,12 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   addTableLookups(tables, r.tableLookups, 1n);
   o.creditRules(r.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...tables.values()]);
   o.applyXlateEffects(r.learns ?? [], r.finTimeouts ?? []);
-  for (const pin of r.packetIns) o.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
+  for (const p of r.peers ?? []) {
+    const peerTables = new Map<number, TableCredit>();
+    addTableLookups(peerTables, p.tableLookups, 1n);
+    bridge.ofprotos.get(p.bridge)?.creditRules(p.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...peerTables.values()]);
+  }
+  for (const pin of r.packetIns) (pin.bridge ? bridge.ofprotos.get(pin.bridge) : o)?.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
 }
 
 /**

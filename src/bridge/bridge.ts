@@ -12,11 +12,15 @@
  * leaves ports (and the kernel flows through them) untouched.
  */
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { DpifNetlink } from '../dpif-netlink/dpif';
 import type { VportMessage } from '../genl/messages';
 import { OVS_VPORT_TYPE_INTERNAL, OVS_VPORT_TYPE_NETDEV } from '../genl/openvswitch';
 import { NetlinkError } from '../genl/netlink';
-import { BRIDGE_DEFAULTS, BridgeConfig, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
+import { BridgeConfig, OFPP_LOCAL, OfprotoConfig, PortConfig } from '../ofproto-dpif/ofproto';
+import { ODPP_NONE } from '../ofproto-dpif/odp-flow';
+import { macAgingTimeS, macTableSize } from '../ofproto-dpif/mac-learning';
+import { resolvePortVlan, type PortVlanConfig } from '../ofproto-dpif/xlate-normal';
 import type { Udpif } from '../upcall/udpif';
 import { DEFAULT_MAX_IDLE_MS } from '../upcall/udpif';
 import type { VlogModule } from '../util/vlog';
@@ -39,11 +43,11 @@ const OFPP_MAX = 0xff00;
 export const BRIDGE_MONITORED_TABLES: Record<string, string[]> = {
   Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config', 'ssl'],
   SSL: ['private_key', 'certificate', 'ca_cert', 'bootstrap_ca_cert'],
-  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller', 'flow_tables'],
+  Bridge: ['name', 'ports', 'datapath_type', 'datapath_id', 'other_config', 'fail_mode', 'protocols', 'controller', 'flow_tables', 'flood_vlans'],
   Flow_Table: ['name', 'flow_limit', 'overflow_policy', 'groups', 'prefixes'],
-  Port: ['name', 'interfaces'],
+  Port: ['name', 'interfaces', 'tag', 'trunks', 'cvlans', 'vlan_mode', 'other_config'],
   Controller: ['target', 'inactivity_probe', 'max_backoff', 'controller_rate_limit', 'controller_burst_limit', 'connection_mode', 'is_connected', 'role', 'status'],
-  Interface: ['name', 'type', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
+  Interface: ['name', 'type', 'options', 'ofport', 'ofport_request', 'ifindex', 'mac_in_use', 'error'],
 };
 
 /** One interface the database asks for. */
@@ -55,6 +59,10 @@ interface WantedIface {
   bridge: string;
   dbOfport?: number;
   ofportRequest?: number;
+  /** `Interface.options` */
+  options?: OvsdbValue;
+  /** the VLAN configuration of its Port (NORMAL) */
+  vlan: PortVlanConfig;
 }
 
 /** One bridge the database asks for. */
@@ -76,6 +84,24 @@ function scalarStr(v: OvsdbValue): string | undefined {
 function uuidSet(v: OvsdbValue): string[] {
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
   return typeof v === 'string' ? [v] : [];
+}
+
+function intSet(v: OvsdbValue): number[] {
+  if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
+  return typeof v === 'number' ? [v] : [];
+}
+
+/** A Port row's VLAN configuration, resolved as OVS's bridge.c `port_configure()` does. */
+function portVlanOf(port: OvsdbRow): PortVlanConfig {
+  return resolvePortVlan({
+    name: scalarStr(port.name) ?? '',
+    tag: scalarNum(port.tag),
+    trunks: intSet(port.trunks),
+    cvlans: intSet(port.cvlans),
+    vlanMode: scalarStr(port.vlan_mode),
+    qinqEthtype: mapGet(port.other_config, 'qinq-ethtype'),
+    priorityTags: mapGet(port.other_config, 'priority-tags'),
+  });
 }
 
 function mapGet(v: OvsdbValue, key: string): string | undefined {
@@ -117,6 +143,12 @@ export class BridgeLayer {
   private readonly ofports = new Map<string, number>();
   /** per-interface error text from the last reconfiguration */
   private readonly errors = new Map<string, string>();
+  /** patch ports (by name) whose configuration is valid, with their `options:peer` */
+  private readonly patches = new Map<string, string>();
+  /** per-interface error text of ports that work nonetheless (a patch port without usable peer) */
+  private readonly portWarnings = new Map<string, string>();
+  /** each patch port's Ethernet address (OVS gives a vport netdev a random one) */
+  private readonly patchMacs = new Map<string, string>();
   private configVersion = 0;
   /** bridge name → its id in the shared MAC table (never reused) */
   private readonly bridgeIds = new Map<string, number>();
@@ -215,6 +247,7 @@ export class BridgeLayer {
       for (const pu of uuidSet(br.ports)) {
         const port = ports.get(pu);
         if (!port) continue;
+        const vlan = portVlanOf(port);
         for (const iu of uuidSet(port.interfaces)) {
           const ir = ifaces.get(iu);
           const iname = ir && scalarStr(ir.name);
@@ -226,6 +259,8 @@ export class BridgeLayer {
             bridge: name,
             dbOfport: scalarNum(ir.ofport),
             ofportRequest: scalarNum(ir.ofport_request),
+            options: ir.options,
+            vlan,
           });
         }
       }
@@ -244,14 +279,23 @@ export class BridgeLayer {
     // Which vports should exist, with which type.
     const want = new Map<string, { iface: WantedIface; type: number }>();
     this.errors.clear();
+    this.patches.clear();
+    this.portWarnings.clear();
     for (const b of bridges) {
       for (const i of b.ifaces) {
+        if (i.type === 'patch') {
+          const err = patchConfigError(i.name, i.options);
+          if (err) this.errors.set(i.uuid, err);
+          else if (want.has(i.name) || this.patches.has(i.name)) this.errors.set(i.uuid, `${i.name} is configured more than once; ignoring the duplicate`);
+          else this.patches.set(i.name, mapGet(i.options, 'peer')!);
+          continue;
+        }
         const type = vportTypeFor(i.type);
         if (type === undefined) {
           this.errors.set(i.uuid, `could not add network device ${i.name} to ofproto (Operation not supported): interface type "${i.type}" is not supported yet`);
           continue;
         }
-        if (want.has(i.name)) {
+        if (want.has(i.name) || this.patches.has(i.name)) {
           this.errors.set(i.uuid, `${i.name} is configured more than once; ignoring the duplicate`);
           continue;
         }
@@ -294,7 +338,7 @@ export class BridgeLayer {
     const config: OfprotoConfig = { version: this.configVersion, bridges: [] };
     const liveKeys = new Set<string>();
     for (const b of bridges) {
-      const members = b.ifaces.filter((i) => this.vports.has(i.name) && !this.errors.has(i.uuid));
+      const members = b.ifaces.filter((i) => (i.type === 'patch' || this.vports.has(i.name)) && !this.errors.has(i.uuid));
       const keyOf = (i: WantedIface): string => `${b.name}\0${i.name}`;
       const used = new Set<number>();
       for (const i of members) {
@@ -313,18 +357,22 @@ export class BridgeLayer {
         used.add(ofport);
         this.ofports.set(k, ofport);
       }
-      const ports: PortConfig[] = members.map((i) => ({ name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: this.vports.get(i.name)!.portNo }));
+      const ports: PortConfig[] = members.map((i) => (i.type === 'patch'
+        ? { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: ODPP_NONE, patch: { peerName: this.patches.get(i.name)! }, ...i.vlan }
+        : { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: this.vports.get(i.name)!.portNo, ...i.vlan }));
       ports.sort((a, z) => a.ofport - z.ofport);
       const other = b.row.other_config;
-      const aging = Number(mapGet(other, 'mac-aging-time'));
       let id = this.bridgeIds.get(b.name);
       if (id === undefined) this.bridgeIds.set(b.name, (id = this.nextBridgeId++));
       const bc: BridgeConfig = {
         name: b.name,
         id,
         ports,
-        macAgingS: Number.isFinite(aging) && aging > 0 ? aging : BRIDGE_DEFAULTS.macAgingS,
+        macAgingS: macAgingTimeS(mapGet(other, 'mac-aging-time')),
+        macTableSize: macTableSize(mapGet(other, 'mac-table-size')),
       };
+      const floodVlans = [...new Set(intSet(b.row.flood_vlans))].filter((v) => v >= 0 && v <= 4095).sort((x, y) => x - y);
+      if (floodVlans.length) bc.floodVlans = floodVlans;
       const ws = this.ofprotos.get(b.name)?.workerSettings();
       if (ws) {
         bc.fragHandling = ws.fragHandling;
@@ -332,12 +380,15 @@ export class BridgeLayer {
         bc.packetInOnMiss = ws.packetInOnMiss;
         if (Object.keys(ws.meters).length) bc.meters = ws.meters;
         for (const p of ports) if (ws.portConfig[p.ofport]) p.config = ws.portConfig[p.ofport];
+        for (const p of ports) if (ws.portState[p.ofport]) p.state = ws.portState[p.ofport];
+        if (ws.groups.length) bc.groups = ws.groups;
       } else {
         bc.packetInOnMiss = false;
       }
       config.bridges.push(bc);
     }
     for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
+    this.linkPatchPeers(bridges, config);
     for (const name of [...this.bridgeIds.keys()]) if (!bridges.some((b) => b.name === name)) this.bridgeIds.delete(name);
 
     // A new bridge's OpenFlow tables (with their default flows) must reach the workers before
@@ -345,7 +396,8 @@ export class BridgeLayer {
     // megaflows a restarted daemon adopts.
     if (this.ofprotoEnv) this.createOfprotos(bridges);
 
-    const json = JSON.stringify(config.bridges);
+    // Groups hold bigints (selection_method_param, ofpact fields), which JSON cannot show as is.
+    const json = JSON.stringify(config.bridges, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
     if (json !== this.lastConfigJson) {
       this.lastConfigJson = json;
       config.version = ++this.configVersion;
@@ -354,6 +406,40 @@ export class BridgeLayer {
 
     if (this.ofprotoEnv) await this.reconcileOfprotos(bridges, config);
     await this.writeBack(bridges, nextCfg);
+  }
+
+  /**
+   * Joins each valid patch port to its peer: the port named by its `options:peer`, in any
+   * bridge, when that port is a patch port naming it back (OVS `ofport_update_peer()`). A port
+   * left without one keeps its ofport but reports OVS's error text.
+   */
+  private linkPatchPeers(bridges: WantedBridge[], config: OfprotoConfig): void {
+    const byName = new Map<string, { bridge: string; port: PortConfig }>();
+    for (const bc of config.bridges) for (const p of bc.ports) byName.set(p.name, { bridge: bc.name, port: p });
+    for (const bc of config.bridges) {
+      for (const p of bc.ports) {
+        if (!p.patch) continue;
+        const other = byName.get(p.patch.peerName);
+        if (other?.port.patch?.peerName === p.name) {
+          p.patch.peer = { bridge: other.bridge, ofport: other.port.ofport };
+          continue;
+        }
+        const iface = bridges.find((b) => b.name === bc.name)?.ifaces.find((i) => i.name === p.name);
+        if (iface) this.portWarnings.set(iface.uuid, `No usable peer '${p.patch.peerName}' exists in 'system' datapath.`);
+      }
+    }
+  }
+
+  /** A patch port's Ethernet address: random, locally administered, kept while the daemon runs. */
+  private patchMac(name: string): string {
+    let mac = this.patchMacs.get(name);
+    if (!mac) {
+      const b = randomBytes(6);
+      b[0] = (b[0] & 0xfe) | 0x02;
+      mac = [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+      this.patchMacs.set(name, mac);
+    }
+    return mac;
   }
 
   /** Creates, configures and deletes each bridge's OpenFlow switch, and tells it its ports. */
@@ -386,7 +472,10 @@ export class BridgeLayer {
   /** Tells a bridge's OpenFlow switch its ports as the kernel sees them now (PORT_STATUS for changes). */
   private refreshPortDescs(o: BridgeOfproto, bc: BridgeConfig): void {
     const features = ethtoolGset(bc.ports.map((p) => p.name)).map(decodeEthtoolFeatures);
-    o.setPorts(bc.ports.map((p, i) => ({ desc: portDesc(p.name, p.ofport, features[i]), odpPort: p.odpPort })));
+    o.setPorts(bc.ports.map((p, i) => ({
+      desc: p.patch ? patchPortDesc(p.name, p.ofport, this.patchMac(p.name)) : portDesc(p.name, p.ofport, features[i]),
+      odpPort: p.odpPort,
+    })));
   }
 
   /**
@@ -504,10 +593,11 @@ export class BridgeLayer {
         const cur = ifaceRows.get(i.uuid);
         if (!cur) continue;
         const row: Record<string, number | string | string[]> = {};
-        const err = this.errors.get(i.uuid);
-        const ofport = err ? -1 : (this.ofports.get(`${b.name}\0${i.name}`) ?? -1);
+        const hardErr = this.errors.get(i.uuid);
+        const err = hardErr ?? this.portWarnings.get(i.uuid);
+        const ofport = hardErr ? -1 : (this.ofports.get(`${b.name}\0${i.name}`) ?? -1);
         if (scalarNum(cur.ofport) !== ofport) row.ofport = ofport;
-        const info = err ? undefined : netdevInfo(i.name);
+        const info = hardErr ? undefined : i.type === 'patch' ? { ifindex: 0, mac: this.patchMac(i.name) } : netdevInfo(i.name);
         if (info) {
           if (scalarNum(cur.ifindex) !== info.ifindex) row.ifindex = info.ifindex;
           if (scalarStr(cur.mac_in_use) !== info.mac) row.mac_in_use = info.mac;
@@ -582,3 +672,27 @@ function portDesc(name: string, ofport: number, f: { current: number; advertised
   };
 }
 
+
+/**
+ * The configuration error OVS reports for a patch interface (lib/netdev-vport.c
+ * `set_patch_config()`), or undefined when `options` are valid: a `peer` naming another
+ * interface and nothing else.
+ */
+export function patchConfigError(name: string, options: OvsdbValue | undefined): string | undefined {
+  const peer = mapGet(options, 'peer');
+  if (peer === undefined) return `${name}: patch type requires valid 'peer' argument`;
+  if (options instanceof Map && options.size > 1) return `${name}: patch type takes only a 'peer' argument`;
+  if (peer === name) return `${name}: patch peer must not be self`;
+  return undefined;
+}
+
+/**
+ * The OpenFlow description of patch port `name`: its (random) address, no link features, and
+ * always live, as OVS shows a patch port (netdev-vport has no carrier to lose).
+ */
+function patchPortDesc(name: string, ofport: number, mac: string): PortDesc {
+  return {
+    portNo: ofport, hwAddr: mac, name, config: 0, state: OFPUTIL_PS_LIVE,
+    curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+  };
+}

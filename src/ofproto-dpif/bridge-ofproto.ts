@@ -266,7 +266,7 @@ export class BridgeOfproto {
    * table miss goes to a controller (OVS `connmgr_wants_packet_in_on_miss()`: some connection
    * with controller id 0 speaks OpenFlow 1.0–1.2), and each port's OpenFlow config bits.
    */
-  workerSettings(): { fragHandling: number; tableMiss: Record<number, TableMiss>; packetInOnMiss: boolean; portConfig: Record<number, number>; meters: Record<number, number> } {
+  workerSettings(): { fragHandling: number; tableMiss: Record<number, TableMiss>; packetInOnMiss: boolean; portConfig: Record<number, number>; meters: Record<number, number>; portState: Record<number, number>; groups: GroupDesc[] } {
     const tableMiss: Record<number, TableMiss> = {};
     for (const t of this.tables.tableInfo()) if (t.miss !== 'default') tableMiss[t.tableId] = t.miss;
     let packetInOnMiss = false;
@@ -275,7 +275,11 @@ export class BridgeOfproto {
     for (const [no, p] of this.ports) if (p.desc.config) portConfig[no] = p.desc.config;
     const meters: Record<number, number> = {};
     for (const [id, m] of this.meters) if (m.dpId !== undefined) meters[id] = m.dpId;
-    return { fragHandling: this.fragHandling, tableMiss, packetInOnMiss, portConfig, meters };
+    // Port state (link down) and groups: what the group action's bucket liveness and selection read.
+    const portState: Record<number, number> = {};
+    for (const [no, p] of this.ports) if (p.desc.state) portState[no] = p.desc.state;
+    const groups = this.orderedGroups().map((g) => g.desc);
+    return { fragHandling: this.fragHandling, tableMiss, packetInOnMiss, portConfig, meters, portState, groups };
   }
 
   /** Stops every connection and timer. */
@@ -365,6 +369,8 @@ export class BridgeOfproto {
         // The netdev decides PORT_DOWN; the other config bits are OpenFlow's own (port_mod).
         const desc = { ...p.desc, config: (p.desc.config & OFPUTIL_PC_PORT_DOWN) | (old.desc.config & ~OFPUTIL_PC_PORT_DOWN) };
         if (JSON.stringify(old.desc) === JSON.stringify(desc) && old.odpPort === p.odpPort) continue;
+        // Link state decides group bucket liveness in the workers (OVS REV_PORT_TOGGLED).
+        if (old.desc.state !== desc.state) this.env.settingsChanged?.();
         old.desc = desc;
         old.odpPort = p.odpPort;
         this.sendPortStatus(OFPPR_MODIFY, desc);
@@ -408,7 +414,7 @@ export class BridgeOfproto {
    * and to the flow monitors (`origin`: who made it, for abbreviated updates).
    */
   private publish(change: FlowTablesChange, notify = true, origin?: FlowMonitorOrigin): void {
-    if (!change.added.length && !change.removed.length) return;
+    if (!change.added.length && !change.removed.length && !change.prefixes) return;
     this.env.applyFlowDelta(this.name, flowTablesDelta(change));
     if (!notify) return;
     this.monitors.report(change, origin);
@@ -854,6 +860,7 @@ export class BridgeOfproto {
         if (exists) throw new OfpError('OFPGMFC_GROUP_EXISTS');
         this.addGroupSlot(id);
         this.groups.set(id, { desc: { type: gm.type, groupId: id, buckets: gm.buckets, props: gm.props }, createdMs: Date.now() });
+        this.env.settingsChanged?.();
         return;
       case 'modify':
       case 'add_or_mod':
@@ -861,6 +868,7 @@ export class BridgeOfproto {
         if (id > OFPG_MAX) throw new OfpError('OFPGMFC_INVALID_GROUP');
         if (!exists) this.addGroupSlot(id);
         this.groups.set(id, { desc: { type: gm.type, groupId: id, buckets: gm.buckets, props: gm.props }, createdMs: this.groups.get(id)?.createdMs ?? Date.now() });
+        this.env.settingsChanged?.();
         return;
       case 'delete': {
         const ids = id === 0xfffffffc ? this.orderedGroups().map((g) => g.desc.groupId) : [id];
@@ -869,12 +877,14 @@ export class BridgeOfproto {
           this.removeGroupSlot(g);
           this.publish(this.tables.deleteRules((r) => hasOfpact(r.ofpacts, (a) => a.type === 'group' && a.groupId === g), 3));
         }
+        this.env.settingsChanged?.();
         return;
       }
       default: {
         const g = this.groups.get(id);
         if (!g) throw new OfpError('OFPGMFC_UNKNOWN_GROUP');
         g.desc = { ...g.desc, buckets: gm.command === 'insert_bucket' ? insertBuckets(g.desc.buckets, gm.buckets, gm.commandBucketId) : removeBuckets(g.desc.buckets, gm.commandBucketId) };
+        this.env.settingsChanged?.();
       }
     }
   }

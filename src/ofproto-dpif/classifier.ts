@@ -21,14 +21,27 @@
  * Subtables are visited in decreasing order of the highest priority they hold; the search stops
  * as soon as no remaining subtable can hold a rule of higher priority than the best found.
  *
- * ## The wildcards a lookup reports
- * Every subtable the lookup probes ORs its whole mask into `wc`; a subtable skipped because its
- * maximum priority cannot beat the rule already found contributes nothing. This is sufficient:
- * a flow that agrees with the looked-up flow on every bit of the resulting `wc` probes the same
- * subtables in the same order, lands in the same hash buckets, and gets the same rule. OVS
- * un-wildcards less with staged lookup and prefix tries (issue #6); they fit here as a different
- * `probe` of a subtable (staged: split `idx`/`bits` into stages and OR only the stages examined)
- * and a pre-pass that skips subtables (tries: OR only the prefix bits consulted).
+ * ## The wildcards a lookup reports (OVS `find_match_wc`, `check_tries`)
+ * Without a layout, every subtable the lookup probes ORs its whole mask into `wc`. With a
+ * {@link ClsLayout} the classifier does OVS's staged lookup: each flow byte belongs to a stage
+ * (OVS's metadata / L2 / L3 / L4 `flow_segment_u64s`), a subtable keeps, for each of its
+ * non-empty stages but the last, the set of hashes of its rules' values over the stages so far,
+ * and a probe that finds no rule with the packet's values in stages 0..i ORs only the subtable's
+ * mask bits of those stages. A subtable skipped because its maximum priority cannot beat the rule
+ * already found contributes nothing.
+ *
+ * Prefix tries ({@link ClsPrefixField}, at most {@link CLS_MAX_TRIES}, ./cls-trie): for a field
+ * such as ip_dst, every rule whose mask on it is a CIDR prefix is in the field's trie. Before a
+ * subtable's stage that holds the field is examined, the trie tells whether any rule with the
+ * subtable's prefix length can match the packet; if none can, the subtable is skipped with only
+ * the prefix bits the trie needed (plus the stages before) un-wildcarded. Likewise, a subtable
+ * with L4 ports in its mask keeps a trie of its rules' ports, and a miss un-wildcards only the
+ * port bits that tell the packet from them.
+ *
+ * Conjunctive matches (OVS `classifier_lookup__`): a rule with conjunctions (`conjunction(id,
+ * k/n)` actions) is a "soft" match; when soft matches of the highest priority cover all n clauses
+ * of some id, the lookup is repeated with `conj_id` set to that id and conjunctions off, and its
+ * answer (a rule matching `conj_id=id`) is the result. A soft rule itself is never returned.
  *
  * Rules of equal priority that both match a packet are an ambiguity OpenFlow leaves undefined;
  * the rule found first (in the subtable of higher maximum priority, then the older subtable) wins,
@@ -55,6 +68,8 @@
  * on any `Uint8Array` (a `Buffer`, or a `Uint8Array` that came through `postMessage`).
  */
 
+import { ClsTrie, plenIsSet } from './cls-trie';
+
 /** What the classifier needs from a match: flow bits and mask bits, equal lengths. */
 export interface ClsMatch {
   /** the values of the bits that matter; 0 wherever `wc` is 0 */
@@ -70,22 +85,74 @@ export interface ClsRule {
   readonly priority: number;
 }
 
+/** One `conjunction(id, clause/nClauses)` of a rule (OVS `struct cls_conjunction`); clause is 0-based. */
+export interface ClsConjunction {
+  readonly id: number;
+  readonly clause: number;
+  readonly nClauses: number;
+}
+
+/**
+ * Where the classifier finds what staged lookup, the ports trie and conjunctions need in a flow
+ * buffer (./cls-fields builds it for the OpenFlow flow layout).
+ */
+export interface ClsLayout {
+  /** the stage (0..nStages-1, OVS's lookup segments) of every byte of a flow */
+  readonly stageOfByte: Uint8Array;
+  readonly nStages: number;
+  /** byte offset of the big-endian 32-bit pair tp_src:tp_dst (the ports trie), or -1 */
+  readonly portsOffset: number;
+  /** byte offset of the big-endian 32-bit `conj_id` (4-aligned), or -1: no conjunctions */
+  readonly conjIdOffset: number;
+}
+
+/** A field with a prefix trie (OVS `Flow_Table.prefixes`): a big-endian field of 32·k bits. */
+export interface ClsPrefixField {
+  readonly name: string;
+  /** byte offset in the flow */
+  readonly offset: number;
+  /** width in bits, a multiple of 32 */
+  readonly nBits: number;
+  /** whether a packet's flow has the field (OVS `mf_are_prereqs_ok` without wildcards) */
+  prereqsOk(flow: Uint8Array): boolean;
+}
+
+/** Options of a {@link Classifier}; without any, it is the plain tuple-space search. */
+export interface ClassifierOptions<R> {
+  layout?: ClsLayout;
+  /** prefix-tracked fields; those beyond {@link CLS_MAX_TRIES} are ignored */
+  prefixes?: readonly ClsPrefixField[];
+  /** a rule's conjunctions, if it has any (then it is a soft match); needs a layout with conj_id */
+  conjunctions?: (rule: R) => readonly ClsConjunction[] | undefined;
+}
+
 /** The first version (OVS `OVS_VERSION_MIN`). */
 export const CLS_VERSION_MIN = 0;
 /** The `removeVersion` of a rule not marked for removal (OVS `OVS_VERSION_NOT_REMOVED`). */
 export const CLS_VERSION_NOT_REMOVED = Number.MAX_SAFE_INTEGER;
 /** The last version a reader can ask for: sees every rule not marked for removal. */
 export const CLS_VERSION_MAX = CLS_VERSION_NOT_REMOVED - 1;
+/** Most prefix tries a classifier keeps (OVS `CLS_MAX_TRIES`). */
+export const CLS_MAX_TRIES = 3;
+
+interface ConjSet {
+  readonly conj: readonly ClsConjunction[];
+  /** smallest nClauses among them */
+  readonly minNClauses: number;
+}
 
 interface Entry<R> {
   readonly rule: R;
   readonly priority: number;
   readonly subtable: Subtable<R>;
-  /** the rule's flow at the subtable's nonzero mask words (already masked) */
+  /** the rule's flow at the subtable's (stage, word) pairs (already masked) */
   readonly key: Uint32Array;
   readonly hash: number;
+  /** the hashes of the key over stages 0..i, one per stage index of the subtable */
+  readonly stageHashes: Int32Array;
   /** insertion order, for stable ordering among equal priorities */
   readonly seq: number;
+  readonly conj?: ConjSet;
   addVersion: number;
   removeVersion: number;
 }
@@ -95,11 +162,24 @@ interface Subtable<R> {
   readonly seq: number;
   /** the whole mask as words (length = words of the flow) */
   readonly mask: Uint32Array;
-  /** the mask as bytes, for OR-ing into an unaligned `wc` */
-  readonly maskBytes: Uint8Array;
-  /** indexes of the nonzero mask words, and those words */
+  /**
+   * the nonzero (stage, word) parts of the mask, stage by stage: word indexes and their bits of
+   * that stage (a word that spans two stages appears once per stage)
+   */
   readonly idx: Int32Array;
   readonly bits: Uint32Array;
+  /** end (in idx) of each non-empty stage, in stage order; the last one is idx.length */
+  readonly stageEnds: Int32Array;
+  /** the stage number of each entry of stageEnds */
+  readonly stageNos: Int32Array;
+  /** for each non-empty stage but the last: hash over stages so far → number of entries */
+  readonly indices: Map<number, number>[];
+  /** per trie: the subtable's CIDR prefix length on its field, 0 = none (OVS `trie_plen`) */
+  readonly triePlen: Int32Array;
+  /** the mask of tp_src:tp_dst as a number, and its length (OVS `ports_mask_len`) */
+  readonly portsMask: number;
+  readonly portsMaskLen: number;
+  readonly portsTrie: ClsTrie;
   /** hash of the masked flow → entries with that hash, highest priority first */
   readonly buckets: Map<number, Entry<R>[]>;
   readonly entries: Set<Entry<R>>;
@@ -156,18 +236,72 @@ function finish(h: number, n: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Hash of `flow` masked by the subtable's nonzero words. */
+/** Hash of `flow` masked by the subtable's (stage, word) parts. */
 function hashMasked(flow: Uint32Array, idx: Int32Array, bits: Uint32Array): number {
   let h = 0;
   for (let j = 0; j < idx.length; j++) h = mix(h, flow[idx[j]] & bits[j]);
   return finish(h, idx.length);
 }
 
-/** Same hash over an already masked key. */
-function hashKey(key: Uint32Array): number {
-  let h = 0;
-  for (let j = 0; j < key.length; j++) h = mix(h, key[j]);
-  return finish(h, key.length);
+/** Big-endian 32-bit number at byte `ofs` of `b`. */
+function be32(b: Uint8Array, ofs: number): number {
+  return ((b[ofs] << 24) | (b[ofs + 1] << 16) | (b[ofs + 2] << 8) | b[ofs + 3]) >>> 0;
+}
+
+function putBe32(b: Uint8Array, ofs: number, v: number): void {
+  b[ofs] = v >>> 24;
+  b[ofs + 1] = v >>> 16;
+  b[ofs + 2] = v >>> 8;
+  b[ofs + 3] = v;
+}
+
+/** The first `nBits` bits of a 32-bit number set (OVS `be32_prefix_mask`). */
+function prefixMask32(nBits: number): number {
+  return nBits === 0 ? 0 : (0xffffffff << (32 - nBits)) >>> 0;
+}
+
+function ctz32(x: number): number {
+  return x === 0 ? 32 : 31 - Math.clz32(x & -x);
+}
+
+/** The field's `nBits / 32` words (big-endian numbers) from `b`. */
+function fieldWords(b: Uint8Array, f: ClsPrefixField, out: Uint32Array = new Uint32Array(f.nBits >>> 5)): Uint32Array {
+  for (let i = 0; i < out.length; i++) out[i] = be32(b, f.offset + 4 * i);
+  return out;
+}
+
+/** OVS `minimask_get_prefix_len`: the CIDR prefix length of `mask` on `f`, 0 if not CIDR. */
+function maskPrefixLen(mask: Uint8Array, f: ClsPrefixField): number {
+  let n = 0;
+  let ended = false;
+  for (let i = 0; i < f.nBits >>> 5; i++) {
+    const m = be32(mask, f.offset + 4 * i);
+    if (ended) {
+      if (m !== 0) return 0;
+      continue;
+    }
+    const inv = ~m >>> 0;
+    if ((inv & (inv + 1)) !== 0) return 0;
+    const tz = ctz32(m);
+    n += 32 - tz;
+    ended = tz !== 0;
+  }
+  return n;
+}
+
+/** OVS `mask_set_prefix_bits`: sets the first `n` bits of the field at byte `ofs` of `wc`. */
+function setPrefixBits(wc: Uint8Array, ofs: number, n: number): void {
+  const whole = n >>> 3;
+  wc.fill(0xff, ofs, ofs + whole);
+  if (n & 7) wc[ofs + whole] |= 0xff << (8 - (n & 7));
+}
+
+/** OVS `mask_prefix_bits_set`: whether the first `n` bits of the field at `ofs` are all set. */
+function prefixBitsSet(wc: Uint8Array, ofs: number, n: number): boolean {
+  const whole = n >>> 3;
+  for (let i = 0; i < whole; i++) if (wc[ofs + i] !== 0xff) return false;
+  const m = (0xff << (8 - (n & 7))) & 0xff;
+  return (n & 7) === 0 || (wc[ofs + whole] & m) === m;
 }
 
 /**
@@ -196,6 +330,9 @@ export function clsMatchEqual(a: ClsMatch, b: ClsMatch): boolean {
   return true;
 }
 
+/** A 4-byte scratch to OR a word's bytes into an unaligned `wc`. */
+const orScratch = newScratch(1);
+
 /**
  * A set of rules searchable by flow (see the module comment). `R` is any object with a `match`
  * and a `priority`; a rule object may be in at most one place in one classifier at a time.
@@ -212,6 +349,27 @@ export class Classifier<R extends ClsRule> {
   /** reusable word copies of a flow and of a mask, for buffers that cannot be viewed as words */
   private scratch?: Scratch;
   private maskScratch?: Scratch;
+  private readonly layout?: ClsLayout;
+  private readonly conjunctionsOf?: (rule: R) => readonly ClsConjunction[] | undefined;
+  /** per stage: the stage's bytes as word masks (built at the first insert, when the length is known) */
+  private stageWordMasks?: Uint32Array[];
+  private prefixes: readonly ClsPrefixField[] = [];
+  private prefixStages: number[] = [];
+  private tries: ClsTrie[] = [];
+  /** per-lookup trie results (OVS `struct trie_ctx`) */
+  private trieDone: boolean[] = [];
+  private trieMaskbits: number[] = [];
+  private triePlens: Uint32Array[] = [];
+  private trieValues: Uint32Array[] = [];
+  private readonly portsValue = new Uint32Array(1);
+  private readonly portsPlens = new Uint32Array(1);
+  private readonly wcBytesView = { wc: undefined as Uint8Array | undefined, words: undefined as Uint32Array | undefined };
+
+  constructor(opts: ClassifierOptions<R> = {}) {
+    this.layout = opts.layout;
+    this.conjunctionsOf = opts.layout && opts.layout.conjIdOffset >= 0 ? opts.conjunctions : undefined;
+    if (opts.prefixes) this.setPrefixFields(opts.prefixes);
+  }
 
   /** Number of rules held, including rules invisible in some versions. */
   get size(): number {
@@ -223,9 +381,39 @@ export class Classifier<R extends ClsRule> {
     return this.subtables.size;
   }
 
+  /** The prefix-tracked fields' names, in trie order. */
+  get prefixFields(): string[] {
+    return this.prefixes.map((f) => f.name);
+  }
+
   /** Returns true if `rule` (this object) is in the classifier, in any version. */
   has(rule: R): boolean {
     return this.byRule.has(rule);
+  }
+
+  /**
+   * Sets the prefix-tracked fields (OVS `classifier_set_prefix_fields`): the first
+   * {@link CLS_MAX_TRIES} distinct ones; the tries are rebuilt from the rules held. Fields must
+   * lie within the flow and be whole 32-bit words (callers validate names; see ./cls-fields).
+   */
+  setPrefixFields(fields: readonly ClsPrefixField[]): void {
+    const chosen: ClsPrefixField[] = [];
+    for (const f of fields) {
+      if (chosen.length >= CLS_MAX_TRIES) break;
+      if (f.nBits % 32 === 0 && f.nBits > 0 && !chosen.some((c) => c.name === f.name)) chosen.push(f);
+    }
+    this.prefixes = chosen;
+    this.prefixStages = chosen.map((f) => (this.layout ? this.layout.stageOfByte[f.offset] : 0));
+    this.tries = chosen.map(() => new ClsTrie());
+    this.trieDone = chosen.map(() => false);
+    this.trieMaskbits = chosen.map(() => 0);
+    this.triePlens = chosen.map((f) => new Uint32Array(f.nBits >>> 5));
+    this.trieValues = chosen.map((f) => new Uint32Array(f.nBits >>> 5));
+    for (const st of this.subtables.values()) {
+      const maskBytes = new Uint8Array(st.mask.buffer, 0, st.mask.length * 4);
+      for (let t = 0; t < CLS_MAX_TRIES; t++) st.triePlen[t] = t < chosen.length ? maskPrefixLen(maskBytes, chosen[t]) : 0;
+      for (const e of st.entries) this.trieInsert(e, true, false);
+    }
   }
 
   /**
@@ -237,21 +425,29 @@ export class Classifier<R extends ClsRule> {
     const st = this.subtableFor(rule.match.wc);
     const flow = this.flowWords(rule.match.flow);
     const key = new Uint32Array(st.idx.length);
-    for (let j = 0; j < key.length; j++) key[j] = flow[st.idx[j]] & st.bits[j];
-    const hash = hashKey(key);
+    const stageHashes = new Int32Array(st.indices.length);
+    let h = 0;
+    for (let s = 0, j = 0; s < st.stageEnds.length; s++) {
+      for (; j < st.stageEnds[s]; j++) h = mix(h, (key[j] = flow[st.idx[j]] & st.bits[j]));
+      if (s < stageHashes.length) stageHashes[s] = finish(h, j);
+    }
+    const conj = this.conjunctionsOf?.(rule);
     const e: Entry<R> = {
-      rule, priority: rule.priority, subtable: st, key, hash, seq: this.nextSeq++,
-      addVersion: version, removeVersion: CLS_VERSION_NOT_REMOVED,
+      rule, priority: rule.priority, subtable: st, key, hash: finish(h, key.length), stageHashes,
+      seq: this.nextSeq++, addVersion: version, removeVersion: CLS_VERSION_NOT_REMOVED,
+      conj: conj && conj.length ? { conj, minNClauses: Math.min(...conj.map((c) => c.nClauses)) } : undefined,
     };
-    let bucket = st.buckets.get(hash);
+    let bucket = st.buckets.get(e.hash);
     if (!bucket) {
       bucket = [];
-      st.buckets.set(hash, bucket);
+      st.buckets.set(e.hash, bucket);
     }
     let at = bucket.length;
     while (at > 0 && bucket[at - 1].priority < e.priority) at--;
     bucket.splice(at, 0, e);
     st.entries.add(e);
+    for (let i = 0; i < stageHashes.length; i++) st.indices[i].set(stageHashes[i], (st.indices[i].get(stageHashes[i]) ?? 0) + 1);
+    this.trieInsert(e, true);
     st.priorities.set(e.priority, (st.priorities.get(e.priority) ?? 0) + 1);
     if (e.priority > st.maxPriority) {
       st.maxPriority = e.priority;
@@ -285,6 +481,12 @@ export class Classifier<R extends ClsRule> {
     bucket.splice(bucket.indexOf(e), 1);
     if (bucket.length === 0) st.buckets.delete(e.hash);
     st.entries.delete(e);
+    for (let i = 0; i < e.stageHashes.length; i++) {
+      const n = st.indices[i].get(e.stageHashes[i])! - 1;
+      if (n > 0) st.indices[i].set(e.stageHashes[i], n);
+      else st.indices[i].delete(e.stageHashes[i]);
+    }
+    this.trieInsert(e, false);
     const n = st.priorities.get(e.priority)! - 1;
     if (n > 0) {
       st.priorities.set(e.priority, n);
@@ -345,27 +547,205 @@ export class Classifier<R extends ClsRule> {
   }
 
   /**
-   * The highest-priority rule visible in `version` that matches `flow`, or undefined.
-   * @param flow a flow buffer (same length as the rules' matches)
+   * The highest-priority rule visible in `version` that matches `flow`, or undefined (OVS
+   * `classifier_lookup`). Rules with conjunctions are never returned (see the module comment).
+   * @param flow a flow buffer (same length as the rules' matches); with conjunctions, its
+   *             conj_id may be changed during the call and is restored before it returns
    * @param wc if given, the mask bits this decision depended on are OR-ed into it (same length);
    *           see the module comment for exactly which bits
    */
   lookup(flow: Uint8Array, wc?: Uint8Array, version = CLS_VERSION_MAX): R | undefined {
     if (this.orderDirty) this.sortSubtables();
     const words = this.flowWords(flow);
-    const wcWords = wc && (wc.byteOffset & 3) === 0 ? new Uint32Array(wc.buffer, wc.byteOffset, wc.length >>> 2) : undefined;
-    let best: Entry<R> | undefined;
-    let bestPriority = -Infinity;
+    let wcWords: Uint32Array | undefined;
+    if (wc && (wc.byteOffset & 3) === 0) {
+      const v = this.wcBytesView;
+      if (v.wc !== wc) {
+        v.wc = wc;
+        v.words = new Uint32Array(wc.buffer, wc.byteOffset, wc.length >>> 2);
+      }
+      wcWords = v.words;
+    }
+    for (let t = 0; t < this.trieDone.length; t++) this.trieDone[t] = false;
+    return this.lookup__(words, flow, wc, wcWords, version, true)?.rule;
+  }
+
+  /** OVS `classifier_lookup__`: the main loop, then the soft (conjunctive) matches. */
+  private lookup__(
+    words: Uint32Array, flow: Uint8Array, wc: Uint8Array | undefined, wcWords: Uint32Array | undefined,
+    version: number, allowConj: boolean,
+  ): Entry<R> | undefined {
+    let hard: Entry<R> | undefined;
+    let hardPri = -Infinity;
+    let soft: (Entry<R> | undefined)[] | undefined;
+    let softPri = -Infinity;
     for (const st of this.order) {
-      if (st.maxPriority <= bestPriority) break;
-      if (wc) orMask(wc, wcWords, st);
-      const e = probe(st, words, version, bestPriority);
-      if (e) {
-        best = e;
-        bestPriority = e.priority;
+      if (st.maxPriority <= hardPri) break;
+      const e = wc ? this.findMatchWc(st, words, flow, version, wc, wcWords) : probe(st, words, version, hardPri);
+      if (!e || e.priority <= hardPri) continue;
+      if (!e.conj) {
+        hard = e;
+        hardPri = e.priority;
+      } else if (allowConj) {
+        (soft ??= []).push(e);
+        if (e.priority > softPri) softPri = e.priority;
       }
     }
-    return best?.rule;
+    if (!soft || hardPri >= softPri) return hard;
+
+    for (;;) {
+      // Drop soft matches that are gone or cannot beat the hard match (swap-remove, as OVS).
+      let n = soft.length;
+      for (let i = 0; i < n;) {
+        const s = soft[i];
+        if (!s || s.priority <= hardPri) soft[i] = soft[--n];
+        else i++;
+      }
+      soft.length = n;
+      if (n === 0) break;
+      softPri = -Infinity;
+      let nSoftPri = 0;
+      for (const s of soft) {
+        if (s!.priority > softPri) {
+          softPri = s!.priority;
+          nSoftPri = 1;
+        } else if (s!.priority === softPri) {
+          nSoftPri++;
+        }
+      }
+      const matches = new Map<number, bigint>();
+      for (const s of soft) {
+        if (s!.priority !== softPri) continue;
+        const id = findConjunctiveMatch(s!.conj!, nSoftPri, matches);
+        if (id === undefined) continue;
+        const cw = this.layout!.conjIdOffset >>> 2;
+        const saved = words[cw];
+        orScratch.words[0] = 0;
+        putBe32(orScratch.bytes, 0, id);
+        words[cw] = orScratch.words[0];
+        const r = this.lookup__(words, flow, wc, wcWords, version, false);
+        words[cw] = saved;
+        if (r) return r;
+      }
+      // No real match at softPri: lower-priority rules with the same match take their place.
+      for (let i = 0; i < soft.length; i++) {
+        const s = soft[i]!;
+        if (s.priority !== softPri) continue;
+        const next = nextVisibleSameMatch(s, version);
+        if (next?.conj) {
+          soft[i] = next;
+        } else {
+          soft[i] = undefined;
+          if (next && next.priority > hardPri) {
+            hard = next;
+            hardPri = next.priority;
+          }
+        }
+      }
+    }
+    return hard;
+  }
+
+  /**
+   * OVS `find_match_wc`: probes `st` stage by stage, stopping at the first stage (or prefix
+   * trie) that rules the subtable out, and ORs into `wc` the mask bits of the stages examined.
+   * @returns the subtable's highest-priority visible rule matching the flow, whatever its priority
+   */
+  private findMatchWc(
+    st: Subtable<R>, words: Uint32Array, flow: Uint8Array, version: number, wc: Uint8Array,
+    wcWords: Uint32Array | undefined,
+  ): Entry<R> | undefined {
+    const { idx, bits, stageEnds } = st;
+    const nStages = stageEnds.length;
+    const hasTries = this.tries.length > 0;
+    let h = 0;
+    let j = 0;
+    for (let s = 0; s < nStages; s++) {
+      if (hasTries && this.checkTries(st, st.stageNos[s], flow, wc)) {
+        orRange(wc, wcWords, st, 0, s === 0 ? 0 : stageEnds[s - 1]);
+        return undefined;
+      }
+      const end = stageEnds[s];
+      for (; j < end; j++) h = mix(h, words[idx[j]] & bits[j]);
+      if (s < nStages - 1 && !st.indices[s].has(finish(h, end))) {
+        orRange(wc, wcWords, st, 0, end);
+        return undefined;
+      }
+    }
+    const bucket = st.buckets.get(finish(h, idx.length));
+    let found: Entry<R> | undefined;
+    if (bucket) {
+      for (const e of bucket) {
+        if (isVisible(e, version) && keyMatches(e, words)) {
+          found = e;
+          break;
+        }
+      }
+    }
+    if (!found && st.portsMaskLen) {
+      // Un-wildcard only the port bits that tell this packet from the subtable's rules.
+      const ofs = this.layout!.portsOffset;
+      this.portsValue[0] = be32(flow, ofs) & st.portsMask;
+      const mbits = st.portsTrie.lookup(this.portsValue, 32, this.portsPlens);
+      const ports = ((st.portsMask & prefixMask32(mbits)) | be32(wc, ofs)) >>> 0;
+      orRange(wc, wcWords, st, 0, idx.length);
+      putBe32(wc, ofs, ports);
+      return undefined;
+    }
+    orRange(wc, wcWords, st, 0, idx.length);
+    return found;
+  }
+
+  /**
+   * OVS `check_tries`: for each trie on a field of stage `stage` that `st` has a prefix on,
+   * whether no rule of `st`'s prefix length can match the flow; if so, un-wildcards the prefix
+   * bits the trie needed and returns true (skip the rest of the subtable).
+   */
+  private checkTries(st: Subtable<R>, stage: number, flow: Uint8Array, wc: Uint8Array): boolean {
+    for (let t = 0; t < this.tries.length; t++) {
+      const plen = st.triePlen[t];
+      if (!plen || this.prefixStages[t] !== stage) continue;
+      const f = this.prefixes[t];
+      const plens = this.triePlens[t];
+      if (!this.trieDone[t]) {
+        if (f.prereqsOk(flow)) {
+          plens.fill(0);
+          this.trieMaskbits[t] = this.tries[t].lookup(fieldWords(flow, f, this.trieValues[t]), f.nBits, plens);
+        } else {
+          plens.fill(0xffffffff); // every prefix may match: no skipping
+          this.trieMaskbits[t] = 0;
+        }
+        this.trieDone[t] = true;
+      }
+      if (!plenIsSet(plens, plen)) {
+        const maskbits = this.trieMaskbits[t];
+        // Never un-wildcard more than the subtable itself would have.
+        if (maskbits <= plen) {
+          setPrefixBits(wc, f.offset, maskbits);
+          return true;
+        }
+        if (prefixBitsSet(wc, f.offset, maskbits)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Adds (`add`) or removes a rule's prefixes to/from the tries and (`ports`) its subtable's ports trie. */
+  private trieInsert(e: Entry<R>, add: boolean, ports = true): void {
+    const st = e.subtable;
+    const flow = e.rule.match.flow;
+    for (let t = 0; t < this.tries.length; t++) {
+      const plen = st.triePlen[t];
+      if (!plen) continue;
+      const prefix = fieldWords(flow, this.prefixes[t]);
+      if (add) this.tries[t].insert(prefix, plen);
+      else this.tries[t].remove(prefix, plen);
+    }
+    if (ports && st.portsMaskLen) {
+      const value = Uint32Array.of(be32(flow, this.layout!.portsOffset) & st.portsMask);
+      if (add) st.portsTrie.insert(value, st.portsMaskLen);
+      else st.portsTrie.remove(value, st.portsMaskLen);
+    }
   }
 
   /**
@@ -388,11 +768,11 @@ export class Classifier<R extends ClsRule> {
         for (const e of hits.sort((a, b) => a.seq - b.seq)) out.push(e.rule);
         continue;
       }
-      const { idx } = st;
+      const { idx, bits } = st;
       next: for (const e of st.entries) {
         if (!isVisible(e, version)) continue;
         for (let j = 0; j < idx.length; j++) {
-          if ((e.key[j] & tmask[idx[j]]) !== tflow[idx[j]]) continue next;
+          if ((e.key[j] & tmask[idx[j]]) !== (tflow[idx[j]] & bits[j])) continue next;
         }
         out.push(e.rule);
       }
@@ -466,18 +846,51 @@ export class Classifier<R extends ClsRule> {
     return wordsOf(wc, nWords, this.maskScratch);
   }
 
+  /** Per stage, the stage's bytes as word masks (one all-ones stage without a layout). */
+  private stageMasks(nWords: number): Uint32Array[] {
+    if (this.stageWordMasks && this.stageWordMasks[0].length === nWords) return this.stageWordMasks;
+    const l = this.layout;
+    const n = l ? l.nStages : 1;
+    this.stageWordMasks = Array.from({ length: n }, (_, s) => {
+      const m = newScratch(nWords);
+      for (let i = 0; i < nWords * 4; i++) if (!l || (l.stageOfByte[i] ?? n - 1) === s) m.bytes[i] = 0xff;
+      return m.words;
+    });
+    return this.stageWordMasks;
+  }
+
   private subtableFor(wc: Uint8Array): Subtable<R> {
     const words = this.maskWords(wc);
     const id = subtableId(words);
     let st = this.subtables.get(id);
     if (!st) {
       const mask = words.slice();
+      const maskBytes = new Uint8Array(mask.buffer, 0, mask.length * 4);
       const idx: number[] = [];
-      for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) idx.push(w);
+      const bits: number[] = [];
+      const stageEnds: number[] = [];
+      const stageNos: number[] = [];
+      this.stageMasks(mask.length).forEach((sm, s) => {
+        for (let w = 0; w < mask.length; w++) {
+          const b = (mask[w] & sm[w]) >>> 0;
+          if (b !== 0) {
+            idx.push(w);
+            bits.push(b);
+          }
+        }
+        if (idx.length > (stageEnds[stageEnds.length - 1] ?? 0)) {
+          stageEnds.push(idx.length);
+          stageNos.push(s);
+        }
+      });
+      const ofs = this.layout ? this.layout.portsOffset : -1;
+      const portsMask = ofs >= 0 && ofs + 4 <= wc.length ? be32(maskBytes, ofs) : 0;
       st = {
-        id, seq: this.nextSubtableSeq++, mask,
-        maskBytes: new Uint8Array(mask.buffer, 0, wc.length),
-        idx: Int32Array.from(idx), bits: Uint32Array.from(idx, (w) => mask[w]),
+        id, seq: this.nextSubtableSeq++, mask, idx: Int32Array.from(idx), bits: Uint32Array.from(bits),
+        stageEnds: Int32Array.from(stageEnds), stageNos: Int32Array.from(stageNos),
+        indices: stageEnds.slice(0, -1).map(() => new Map<number, number>()),
+        triePlen: Int32Array.from({ length: CLS_MAX_TRIES }, (_, t) => (t < this.prefixes.length ? maskPrefixLen(maskBytes, this.prefixes[t]) : 0)),
+        portsMask, portsMaskLen: 32 - ctz32(portsMask), portsTrie: new ClsTrie(),
         buckets: new Map(), entries: new Set(), priorities: new Map(), maxPriority: -Infinity,
       };
       this.subtables.set(id, st);
@@ -520,21 +933,48 @@ function probe<R>(st: Subtable<R>, flow: Uint32Array, version: number, floor: nu
   return undefined;
 }
 
+/** The next lower-priority visible rule with `e`'s match (OVS `next_visible_rule_in_list`). */
+function nextVisibleSameMatch<R>(e: Entry<R>, version: number): Entry<R> | undefined {
+  const bucket = e.subtable.buckets.get(e.hash)!;
+  for (let i = bucket.indexOf(e) + 1; i < bucket.length; i++) {
+    const o = bucket[i];
+    if (isVisible(o, version) && o.key.every((k, j) => k === e.key[j])) return o;
+  }
+  return undefined;
+}
+
 /**
- * ORs the subtable's mask into `wc`: word by word through `wcWords` (a view of `wc`'s whole
- * words, when `wc` is aligned), byte by byte for the rest.
+ * OVS `find_conjunctive_match`: records `set`'s clauses in `matches` (id → clause bits, with
+ * the bits at and above n preset) and returns an id whose clauses are now all present.
  */
-function orMask<R>(wc: Uint8Array, wcWords: Uint32Array | undefined, st: Subtable<R>): void {
+function findConjunctiveMatch(set: ConjSet, maxNClauses: number, matches: Map<number, bigint>): number | undefined {
+  if (maxNClauses < set.minNClauses) return undefined;
+  const ALL = (1n << 64n) - 1n;
+  for (const c of set.conj) {
+    if (c.nClauses > maxNClauses) continue;
+    let clauses = matches.get(c.id) ?? ((ALL << BigInt(c.nClauses & 63)) & ALL);
+    clauses |= 1n << BigInt(c.clause);
+    matches.set(c.id, clauses);
+    if (clauses === ALL) return c.id;
+  }
+  return undefined;
+}
+
+/**
+ * ORs the subtable's mask parts idx[from..to) into `wc`: word by word through `wcWords` (a view
+ * of `wc`'s whole words, when `wc` is aligned), byte by byte for the rest.
+ */
+function orRange<R>(wc: Uint8Array, wcWords: Uint32Array | undefined, st: Subtable<R>, from: number, to: number): void {
   const { idx, bits } = st;
   const full = wcWords ? wcWords.length : 0;
-  const mb = st.maskBytes;
-  for (let j = 0; j < idx.length; j++) {
+  for (let j = from; j < to; j++) {
     const w = idx[j];
     if (w < full) {
       wcWords![w] |= bits[j];
     } else {
+      orScratch.words[0] = bits[j];
       const end = Math.min(w * 4 + 4, wc.length);
-      for (let i = w * 4; i < end; i++) wc[i] |= mb[i];
+      for (let i = w * 4; i < end; i++) wc[i] |= orScratch.bytes[i - w * 4];
     }
   }
 }

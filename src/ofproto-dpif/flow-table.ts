@@ -39,6 +39,7 @@ import {
 import { type Ofpact, ofpactsOutputToGroup, ofpactsOutputToPort } from '../openflow/ofpacts';
 import { OFPG_ANY, OFPP_ANY, OFPTT_ALL, OFP_NO_BUFFER } from '../openflow/common';
 import { Classifier, CLS_VERSION_MAX, clsMatchEqual, isLooseMatch, type ClsMatch } from './classifier';
+import { clsPrefixFields, ofClassifierOptions } from './cls-fields';
 
 /** ofproto-dpif's number of OpenFlow tables (ofproto/ofproto-dpif.h `N_TABLES`). */
 export const N_TABLES = 255;
@@ -110,6 +111,8 @@ export interface FlowTablesChange {
   removed: RemovedRule[];
   /** OpenFlow 1.4 vacancy events the change triggered (OFPT_TABLE_STATUS to send) */
   tableStatus: TableStatus[];
+  /** tables whose prefix-tracked fields (`Flow_Table.prefixes`) changed: [tableId, fields] */
+  prefixes?: [number, string[]][];
 }
 
 /** A rule as workers hold it: plain, structured-cloneable data, no counters. */
@@ -135,6 +138,8 @@ export interface FlowTablesDelta {
   /** ids of the rules to drop */
   removed: number[];
   added: RuleSnapshot[];
+  /** tables whose prefix-tracked fields differ from before (full: from the default) */
+  prefixes?: [number, string[]][];
 }
 
 /** The rule selection of flow stats/aggregate requests and of modify/delete (OVS `rule_criteria`). */
@@ -290,6 +295,7 @@ export function flowTablesDelta(change: FlowTablesChange): FlowTablesDelta {
   return {
     version: change.version, full: false,
     removed: change.removed.map((r) => r.rule.id), added: change.added.map(ruleSnapshot),
+    ...(change.prefixes ? { prefixes: change.prefixes } : {}),
   };
 }
 
@@ -334,7 +340,7 @@ export class FlowTables {
     for (let id = 0; id < n; id++) {
       const internal = n === N_TABLES && id === TBL_INTERNAL;
       this.tables.push({
-        id, cls: new Classifier<Rule>(), nFlows: 0, nHidden: 0, maxFlows: UINT_MAX, eviction: 0,
+        id, cls: new Classifier<Rule>(ofClassifierOptions()), nFlows: 0, nHidden: 0, maxFlows: UINT_MAX, eviction: 0,
         prefixes: DEFAULT_PREFIXES, miss: 'default', hidden: internal, readonly: internal,
         vacancyDown: 0, vacancyUp: 0, vacancyEvent: 0, nMatched: 0n, nMissed: 0n, timed: new Set(),
       });
@@ -573,7 +579,10 @@ export class FlowTables {
     t.name = s.name ? s.name.slice(0, OFP_MAX_TABLE_NAME_LEN) : undefined;
     const version = this.version + 1;
     if (t.readonly) return this.finish([], version);
-    t.prefixes = s.prefixes ?? DEFAULT_PREFIXES;
+    const prefixes = s.prefixes ?? DEFAULT_PREFIXES;
+    const prefixesChanged = prefixes.join() !== t.prefixes.join();
+    t.prefixes = prefixes;
+    if (prefixesChanged) t.cls.setPrefixFields(clsPrefixFields(prefixes));
     t.eviction = s.overflowPolicy === 'evict' ? t.eviction | EVICTION_CLIENT : t.eviction & ~EVICTION_CLIENT;
     t.evictionGroupMask = s.evictionGroupMask;
     t.maxFlows = s.flowLimit ?? UINT_MAX;
@@ -585,7 +594,9 @@ export class FlowTables {
       chosen.add(r);
       victims.push(r);
     }
-    return this.finish([this.deleteStart(victims, version, OFPRR_EVICTION)], version);
+    const change = this.finish([this.deleteStart(victims, version, OFPRR_EVICTION)], version);
+    if (prefixesChanged) change.prefixes = [[tableId, [...prefixes]]];
+    return change;
   }
 
   /**
@@ -635,7 +646,8 @@ export class FlowTables {
 
   /** The delta that rebuilds a replica from nothing to the current version. */
   fullDelta(): FlowTablesDelta {
-    return { version: this.version, full: true, removed: [], added: this.rules().map(ruleSnapshot) };
+    const prefixes = this.tables.filter((t) => t.prefixes !== DEFAULT_PREFIXES).map((t): [number, string[]] => [t.id, [...t.prefixes]]);
+    return { version: this.version, full: true, removed: [], added: this.rules().map(ruleSnapshot), ...(prefixes.length ? { prefixes } : {}) };
   }
 
   // --- transactions -----------------------------------------------------------------------
@@ -985,6 +997,8 @@ export class FlowTablesReplica {
   private appliedVersion = 0;
   private readonly tables = new Map<number, Classifier<RuleSnapshot>>();
   private readonly byId = new Map<number, RuleSnapshot>();
+  /** prefix-tracked fields of the tables not using the default */
+  private readonly prefixes = new Map<number, readonly string[]>();
 
   /**
    * Applies a delta: removals first, then additions (a replacement is both). Removed ids the
@@ -994,6 +1008,11 @@ export class FlowTablesReplica {
     if (d.full) {
       this.tables.clear();
       this.byId.clear();
+      this.prefixes.clear();
+    }
+    for (const [tableId, fields] of d.prefixes ?? []) {
+      this.prefixes.set(tableId, fields);
+      this.tables.get(tableId)?.setPrefixFields(clsPrefixFields(fields));
     }
     for (const id of d.removed) {
       const r = this.byId.get(id);
@@ -1003,7 +1022,7 @@ export class FlowTablesReplica {
     }
     for (const r of d.added) {
       let cls = this.tables.get(r.tableId);
-      if (!cls) this.tables.set(r.tableId, (cls = new Classifier<RuleSnapshot>()));
+      if (!cls) this.tables.set(r.tableId, (cls = new Classifier<RuleSnapshot>(ofClassifierOptions(this.prefixes.get(r.tableId)))));
       cls.insert(r);
       this.byId.set(r.id, r);
     }

@@ -12,17 +12,53 @@
  * Layout (Int32 words): header [lock, generation, capacity, reserved], then `capacity` slots of
  * [state, keyA, keyB, keyC, ofport] (state 0 empty, 1 used, 2 deleted; keyA = bridgeId·4096+vlan,
  * keyB = MAC octets 0–1, keyC = octets 2–5); then one Float64 "last used" time (CLOCK_MONOTONIC
- * ms) per slot; then Float64 statistics rows of [owner, learned, expired, evicted, moved] (OVS's
- * `fdb/stats-show` totals): row 0 sums every bridge, row 1 + (bridgeId mod
+ * ms) per slot; then Float64 statistics rows of [owner, learned, expired, evicted, moved, entries]
+ * (OVS's `fdb/stats-show` totals, and the entries a bridge holds in the table): row 0 sums every bridge, row 1 + (bridgeId mod
  * {@link MAC_STATS_ROWS}) belongs to the bridge named in its owner word (a row found owned by
  * another bridge id is reset for the new one, so ids that collide share nothing).
  *
  * Aged entries stay in their slots until reused or swept by {@link MacTable.expire}; they are
  * counted as expired at that moment, so `expire()` before reading statistics gives OVS's counts.
+ *
+ * Each bridge holds at most `other_config:mac-table-size` entries (default 8192, clamped to
+ * 10…1 000 000 as OVS's `mac_learning_set_max_entries()`); learning a new MAC on a full bridge
+ * evicts "fairly", as OVS's `evict_mac_entry_fairly()`: the least recently used entry of the port
+ * that holds the most entries. VLANs in `Bridge.flood_vlans` are never learned nor looked up
+ * (OVS `is_learning_vlan()`).
  */
 
 /** Default `other_config:mac-aging-time`, seconds. */
 export const MAC_DEFAULT_AGING_S = 300;
+/** Default `other_config:mac-table-size`: entries per bridge (OVS `MAC_DEFAULT_MAX`). */
+export const MAC_DEFAULT_MAX = 8192;
+
+/**
+ * OVS `bridge_configure_mac_table()` + `normalize_idle_time()`: the aging time in seconds for an
+ * `other_config:mac-aging-time` value (absent, non-numeric or 0 → 300; clamped to 15…3600; a
+ * negative value, read as unsigned by OVS, → 3600).
+ */
+export function macAgingTimeS(text: string | undefined): number {
+  const v = parseOvsInt(text);
+  if (v === 0) return MAC_DEFAULT_AGING_S;
+  return v < 0 ? 3600 : Math.min(3600, Math.max(15, v));
+}
+
+/**
+ * OVS `bridge_configure_mac_table()` + `mac_learning_set_max_entries()`: the per-bridge entry
+ * limit for an `other_config:mac-table-size` value (absent, non-numeric or 0 → 8192; clamped to
+ * 10…1 000 000).
+ */
+export function macTableSize(text: string | undefined): number {
+  const v = parseOvsInt(text);
+  if (v === 0) return MAC_DEFAULT_MAX;
+  return v < 0 ? 1_000_000 : Math.min(1_000_000, Math.max(10, v));
+}
+
+/** `smap_get_int()`: a decimal integer, or 0 when absent or not a number. */
+function parseOvsInt(text: string | undefined): number {
+  if (text === undefined || !/^\s*[-+]?\d+/.test(text)) return 0;
+  return parseInt(text, 10);
+}
 /** Slots in a shared table: room for several bridges at the default size with low load. */
 export const MAC_TABLE_SLOTS = 65536;
 
@@ -31,12 +67,13 @@ export const MAC_STATS_ROWS = 256;
 
 const HDR = 4;
 const SLOT = 5;
-/** Statistics row: [owner bridge id, learned, expired, evicted, moved]. */
-const STAT = 5;
+/** Statistics row: [owner bridge id, learned, expired, evicted, moved, entries in the table]. */
+const STAT = 6;
 const LEARNED = 1;
 const EXPIRED = 2;
 const EVICTED = 3;
 const MOVED = 4;
+const ENTRIES = 5;
 const EMPTY = 0;
 const USED = 1;
 const DELETED = 2;
@@ -127,6 +164,42 @@ export class MacTable {
     this.stats[this.statRow(bridgeId) + field]++;
   }
 
+  /** Adds `delta` to the number of entries `bridgeId` holds. Caller holds the lock. */
+  private countEntries(bridgeId: number, delta: number): void {
+    this.stats[ENTRIES] += delta;
+    this.stats[this.statRow(bridgeId) + ENTRIES] += delta;
+  }
+
+  /** Frees used slot `i`, which belongs to `bridgeId`. Caller holds the lock. */
+  private free(i: number, bridgeId: number): void {
+    this.i32[HDR + i * SLOT] = DELETED;
+    this.countEntries(bridgeId, -1);
+  }
+
+  /**
+   * OVS `evict_mac_entry_fairly()`: frees the least recently used entry of the port of
+   * `bridgeId` that holds the most entries. Caller holds the lock.
+   */
+  private evictFairly(bridgeId: number): void {
+    const i32 = this.i32;
+    const perPort = new Map<number, { n: number; lru: number }>();
+    for (let i = 0; i < this.capacity; i++) {
+      const o = HDR + i * SLOT;
+      if (i32[o] !== USED || Math.floor(i32[o + 1] / 4096) !== bridgeId) continue;
+      const p = perPort.get(i32[o + 4]);
+      if (!p) perPort.set(i32[o + 4], { n: 1, lru: i });
+      else {
+        p.n++;
+        if (this.used[i] < this.used[p.lru]) p.lru = i;
+      }
+    }
+    let best: { n: number; lru: number } | undefined;
+    for (const p of perPort.values()) if (!best || p.n > best.n) best = p;
+    if (!best) return;
+    this.free(best.lru, bridgeId);
+    this.count(bridgeId, EVICTED);
+  }
+
   /** Bumped on every change that can alter forwarding (new entry, move, flush). */
   get generation(): number {
     return Atomics.load(this.i32, 1);
@@ -170,9 +243,12 @@ export class MacTable {
   /**
    * Records `mac` on (`bridgeId`, `vlan`) as seen on `ofport` at `nowMs`.
    * @param agingMs an existing entry older than this counts as absent
+   * @param maxEntries the most entries `bridgeId` may hold: a new entry beyond it evicts one
+   *   (see the module comment)
    * @returns true for a new entry or a move (forwarding changed), false for a refresh
    */
-  learn(bridgeId: number, vlan: number, mac: string, ofport: number, nowMs: number, agingMs: number): boolean {
+  learn(bridgeId: number, vlan: number, mac: string, ofport: number, nowMs: number, agingMs: number,
+    maxEntries = MAC_DEFAULT_MAX): boolean {
     const a = bridgeId * 4096 + vlan;
     const [b, c] = macWords(mac);
     const i32 = this.i32;
@@ -195,6 +271,7 @@ export class MacTable {
         this.bump();
         return true;
       }
+      if (this.stats[this.statRow(bridgeId) + ENTRIES] >= maxEntries) this.evictFairly(bridgeId);
       // Insert at the first empty, deleted or expired slot of the probe sequence; when none is
       // free within the table, evict the least recently used slot seen.
       let victim = -1;
@@ -213,8 +290,13 @@ export class MacTable {
         if (n >= 64) break;
       }
       const o = HDR + victim * SLOT;
-      if (i32[o] === USED) this.count(Math.floor(i32[o + 1] / 4096), nowMs - this.used[victim] > agingMs ? EXPIRED : EVICTED);
+      if (i32[o] === USED) {
+        const owner = Math.floor(i32[o + 1] / 4096);
+        this.count(owner, nowMs - this.used[victim] > agingMs ? EXPIRED : EVICTED);
+        this.countEntries(owner, -1);
+      }
       this.count(bridgeId, LEARNED);
+      this.countEntries(bridgeId, 1);
       i32[o + 1] = a;
       i32[o + 2] = b;
       i32[o + 3] = c;
@@ -250,7 +332,7 @@ export class MacTable {
       for (let i = 0; i < this.capacity; i++) {
         const o = HDR + i * SLOT;
         if (i32[o] === USED && Math.floor(i32[o + 1] / 4096) === bridgeId && pred(i32[o + 4])) {
-          i32[o] = DELETED;
+          this.free(i, bridgeId);
           changed = true;
         }
       }
@@ -279,7 +361,7 @@ export class MacTable {
         const bridgeId = Math.floor(i32[o + 1] / 4096);
         const agingMs = agingMsOf(bridgeId);
         if (agingMs !== undefined && nowMs - this.used[i] > agingMs) {
-          i32[o] = DELETED;
+          this.free(i, bridgeId);
           this.count(bridgeId, EXPIRED);
           n++;
         }
@@ -306,7 +388,7 @@ export class MacTable {
     this.lock();
     try {
       const o = this.statRow(bridgeId);
-      this.stats.fill(0, o + 1, o + STAT);
+      this.stats.fill(0, o + 1, o + ENTRIES);
     } finally {
       this.unlock();
     }
@@ -350,8 +432,16 @@ export class MacTable {
   }
 }
 
-/** One bridge's view of the shared table, with that bridge's aging time. */
+/**
+ * One bridge's view of the shared table, with that bridge's settings: aging time, entry limit
+ * and the VLANs it floods without learning (OVS `struct mac_learning`).
+ */
 export class MacLearning {
+  /** `other_config:mac-table-size`: the most entries the bridge holds */
+  maxEntries = MAC_DEFAULT_MAX;
+  /** `Bridge.flood_vlans`: VLANs never learned nor looked up (every packet floods) */
+  floodVlans: ReadonlySet<number> = new Set();
+
   /**
    * @param table the shared store
    * @param bridgeId the bridge's small integer id (`BridgeConfig.id`)
@@ -363,18 +453,31 @@ export class MacLearning {
     public agingMs = MAC_DEFAULT_AGING_S * 1000,
   ) {}
 
+  /** OVS `mac_learning_may_learn()`: a unicast source on a VLAN not in flood_vlans. */
+  mayLearn(mac: string, vlan: number): boolean {
+    return !this.floodVlans.has(vlan) && !macIsMulticast(mac);
+  }
+
   /** Number of live entries at `nowMs`. */
   size(nowMs: number): number {
     return this.table.entries(this.bridgeId, nowMs, this.agingMs).length;
   }
 
-  /** @returns true when forwarding changed (new entry or move); see {@link MacTable.learn} */
+  /**
+   * Learns `mac` on `ofport` in `vlan`, unless {@link mayLearn} says no (then nothing changes).
+   * @returns true when forwarding changed (new entry or move); see {@link MacTable.learn}
+   */
   learn(vlan: number, mac: string, ofport: number, nowMs: number): boolean {
-    return this.table.learn(this.bridgeId, vlan, mac, ofport, nowMs, this.agingMs);
+    if (!this.mayLearn(mac, vlan)) return false;
+    return this.table.learn(this.bridgeId, vlan, mac, ofport, nowMs, this.agingMs, this.maxEntries);
   }
 
-  /** @returns the learned ofport, or undefined when unknown or aged out */
+  /**
+   * OVS `mac_learning_lookup()`: the learned ofport of `mac` in `vlan`.
+   * @returns undefined when unknown, aged out, multicast, or `vlan` is a flood VLAN
+   */
   lookup(vlan: number, mac: string, nowMs: number): number | undefined {
+    if (macIsMulticast(mac) || this.floodVlans.has(vlan)) return undefined;
     return this.table.lookup(this.bridgeId, vlan, mac, nowMs, this.agingMs);
   }
 

@@ -8,9 +8,11 @@
  * onto datapath port numbers (odp port).
  */
 import type { TableMiss } from '../openflow/ofp-table';
+import type { GroupDesc } from '../openflow/ofp-group';
 import { OFPC_FRAG_NORMAL } from '../openflow/ofp-switch';
 import { FlowTablesDelta, FlowTablesReplica } from './flow-table';
-import { MacLearning, MacTable, MAC_DEFAULT_AGING_S } from './mac-learning';
+import { MacLearning, MacTable, MAC_DEFAULT_AGING_S, MAC_DEFAULT_MAX } from './mac-learning';
+import { portVlanChanged, type PortVlanConfig } from './xlate-normal';
 import type { XlateBridge, XlateOwner } from './xlate';
 
 /** OpenFlow's `OFPP_LOCAL`: the bridge's own internal port (OpenFlow 1.0 §5.2.1). */
@@ -18,8 +20,11 @@ export const OFPP_LOCAL = 0xfffe;
 /** OpenFlow's `OFPP_NONE` in OpenFlow 1.0 numbering: "no port". */
 export const OFPP_NONE = 0xffff;
 
-/** One port of a bridge as workers see it. */
-export interface PortConfig {
+/**
+ * One port (interface) of a bridge as workers see it, with the VLAN configuration of the OVSDB
+ * Port (bundle) it belongs to: every interface of a bundle carries the same.
+ */
+export interface PortConfig extends PortVlanConfig {
   name: string;
   /** OpenFlow port number (OFPP_LOCAL for the bridge's internal port) */
   ofport: number;
@@ -27,6 +32,22 @@ export interface PortConfig {
   odpPort: number;
   /** OFPUTIL_PC_* bits set by port_mod (NO_RECV, NO_FLOOD, NO_FWD, NO_PACKET_IN); default 0 */
   config?: number;
+  /** OFPUTIL_PS_* bits (LINK_DOWN: not live for fast_failover/select buckets); default 0 */
+  state?: number;
+  /**
+   * A patch port (`Interface type=patch`): it has no datapath port (`odpPort` is ODPP_NONE);
+   * `peerName` is its `options:peer`, `peer` the port it is joined to when that port names this
+   * one back (OVS `ofport_update_peer()`)
+   */
+  patch?: PatchPeer;
+}
+
+/** What a patch port is joined to (see {@link PortConfig.patch}). */
+export interface PatchPeer {
+  /** `options:peer`: the name of the other end */
+  peerName: string;
+  /** the other end, absent while it does not exist or does not name this port back */
+  peer?: { bridge: string; ofport: number };
 }
 
 /** One bridge as workers see it. Its flow tables arrive separately, as deltas. */
@@ -37,6 +58,10 @@ export interface BridgeConfig {
   ports: PortConfig[];
   /** `other_config:mac-aging-time`, seconds */
   macAgingS: number;
+  /** `other_config:mac-table-size`: most MAC entries of the bridge; default 8192 */
+  macTableSize?: number;
+  /** `Bridge.flood_vlans`: VLANs flooded without MAC learning (sorted); default none */
+  floodVlans?: number[];
   /** OFPC_FRAG_* fragment handling (OpenFlow set_config); default OFPC_FRAG_NORMAL */
   fragHandling?: number;
   /** table_mod miss configuration of the tables that have one other than 'default' */
@@ -49,6 +74,8 @@ export interface BridgeConfig {
   packetInOnMiss?: boolean;
   /** OpenFlow meter id → datapath meter id, for the meters installed in the datapath */
   meters?: Record<number, number>;
+  /** the bridge's OpenFlow groups (group_mod), for the group action */
+  groups?: GroupDesc[];
 }
 
 /** The whole snapshot the main thread posts to workers on every reconfiguration. */
@@ -63,9 +90,13 @@ export class BridgeReplica implements XlateBridge {
   readonly ports = new Map<number, PortConfig>();
   readonly ml: MacLearning;
   readonly tables = new FlowTablesReplica();
+  private readonly groups = new Map<number, GroupDesc>();
 
-  constructor(public config: BridgeConfig, table: MacTable) {
-    this.ml = new MacLearning(table, config.id, config.macAgingS * 1000);
+  /**
+   * @param bridges finds another bridge of the same replica (the peer of a patch port)
+   */
+  constructor(public config: BridgeConfig, table: MacTable, private readonly bridges?: (name: string) => BridgeReplica | undefined) {
+    this.ml = macLearningFor(table, config);
     this.setConfig(config);
   }
 
@@ -89,18 +120,36 @@ export class BridgeReplica implements XlateBridge {
     return this.config.meters?.[meterId];
   }
 
+  /** Another bridge of the same replica, by name (a patch port's peer bridge). */
+  bridge(name: string): BridgeReplica | undefined {
+    return this.bridges?.(name);
+  }
+
+  /** The OpenFlow group `groupId`, undefined when there is none. */
+  group(groupId: number): GroupDesc | undefined {
+    return this.groups.get(groupId);
+  }
+
   /**
    * Applies a new configuration; MAC entries on ports that went away are forgotten (every
    * replica does this; the flush is idempotent).
    */
   setConfig(config: BridgeConfig): void {
-    const before = new Set(this.ports.keys());
+    const before = new Map(this.ports);
+    const floodBefore = String(this.ml.floodVlans.size ? [...this.ml.floodVlans] : '');
     this.config = config;
     this.ports.clear();
     for (const p of config.ports) this.ports.set(p.ofport, p);
-    const gone = [...before].filter((ofport) => !this.ports.has(ofport));
+    this.groups.clear();
+    for (const g of config.groups ?? []) this.groups.set(g.groupId, g);
+    // As OVS's bundle_set(): a port whose VLAN settings changed forgets its MACs, like one that went away.
+    const gone = [...before].filter(([ofport, p]) => !this.ports.has(ofport) || portVlanChanged(p, this.ports.get(ofport)!)).map(([o]) => o);
     if (gone.length) this.ml.table.flushWhere(config.id, (p) => gone.includes(p));
     this.ml.agingMs = config.macAgingS * 1000;
+    this.ml.maxEntries = config.macTableSize ?? MAC_DEFAULT_MAX;
+    this.ml.floodVlans = new Set(config.floodVlans ?? []);
+    // As OVS's set_flood_vlans(): a new set of flood VLANs flushes the bridge's table.
+    if (String(config.floodVlans ?? '') !== floodBefore) this.ml.flush();
   }
 }
 
@@ -142,12 +191,12 @@ export class OfprotoReplica {
       }
       if (br) br.setConfig(bc);
       else {
-        br = new BridgeReplica(bc, this.macTable);
+        br = new BridgeReplica(bc, this.macTable, (name) => this.bridges.get(name));
         this.bridges.set(bc.name, br);
         for (const d of this.pending.get(bc.name) ?? []) br.tables.apply(d);
         this.pending.delete(bc.name);
       }
-      for (const p of bc.ports) this.byOdpPort.set(p.odpPort, { bridge: br, port: p });
+      for (const p of bc.ports) if (!p.patch) this.byOdpPort.set(p.odpPort, { bridge: br, port: p });
     }
     for (const [name, br] of [...this.bridges]) {
       if (seen.has(name)) continue;
@@ -178,6 +227,17 @@ export class OfprotoReplica {
   portOfOdp(odpPort: number): { bridge: BridgeReplica; port: PortConfig } | undefined {
     return this.byOdpPort.get(odpPort);
   }
+}
+
+/**
+ * A bridge's view of the shared MAC table with its configured aging time, size limit and flood
+ * VLANs (for the main thread's packet-outs as for the workers' replicas).
+ */
+export function macLearningFor(table: MacTable, config: BridgeConfig): MacLearning {
+  const ml = new MacLearning(table, config.id, config.macAgingS * 1000);
+  ml.maxEntries = config.macTableSize ?? MAC_DEFAULT_MAX;
+  ml.floodVlans = new Set(config.floodVlans ?? []);
+  return ml;
 }
 
 /** Default bridge settings from `ovs-vswitchd.conf.db(5)`. */

@@ -13,8 +13,8 @@
  * it is dropped. Fragments follow the bridge's `frag` handling (OFPC_FRAG_NORMAL: lookups see
  * L4 ports as zero; OFPC_FRAG_DROP: dropped; OFPC_FRAG_NX_MATCH: as they are).
  *
- * Actions translated (ovs-actions(7)): output to a port, IN_PORT, LOCAL, NORMAL, FLOOD, ALL,
- * CONTROLLER (with max_len), TABLE; drop (no actions); resubmit (port and/or table);
+ * Actions translated (ovs-actions(7)): output to a port (to a patch port: translation goes on in
+ * the peer bridge, xlate-patch.ts), IN_PORT, LOCAL, NORMAL, FLOOD, ALL, CONTROLLER (with max_len), TABLE; drop (no actions); resubmit (port and/or table);
  * goto_table; write_metadata; set_field/load and move on Ethernet, VLAN, IPv4, IPv6, L4 port
  * fields, pkt_mark, in_port, metadata and registers (registers and metadata are userspace-only;
  * packet fields are committed as OVS_ACTION_ATTR_SET_MASKED, or SET when every bit of the
@@ -22,8 +22,14 @@
  * mod_dl_src/dst, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst; push_vlan, pop_vlan/strip_vlan,
  * mod_vlan_vid, mod_vlan_pcp; dec_ttl (on expiry the packet goes to the controllers it names with
  * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
- * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; controller (reason,
- * controller id, userdata; `pause` stops translation, as no continuation is kept); learn (the
+ * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; conjunction
+ * (a no-op if executed: the classifier never returns such rules, see ./classifier); controller (reason,
+ * controller id, userdata; `pause` stops translation, as no continuation is kept); group (all,
+ * indirect, select, fast_failover: xlate-group.ts; select by dp_hash falls back to the default
+ * hash until recirculation exists); write_actions and clear_actions, with the action set
+ * executed when the pipeline ends and `actset_output` maintained (xlate-actset.ts); ct (commit, force,
+ * zone, exec of ct_mark/ct_label, alg, nat, `table=` through recirculation), ct_clear (see
+ * xlate-ct.ts; a flow with a recirc_id resumes its frozen translation, recirc.ts); learn (the
  * learned flow_mods go to the main thread: xlate-learn.ts); push_mpls, pop_mpls,
  * set_mpls_label/tc/ttl, dec_mpls_ttl and set_field on mpls_label/tc/ttl (xlate-mpls.ts); clone,
  * check_pkt_larger, output:reg, output_trunc, enqueue, set_queue, pop_queue, fin_timeout, stack
@@ -32,38 +38,37 @@
  * A translation that sends to the controller is "slow": the caller executes its datapath
  * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
  * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
- * `XlateResult.unsupported`: group, NSH, encap/decap, tunnels, sample, ct, nat,
- * clear_actions, write_actions (the OpenFlow 1.1+ action set), recirculation after pop_mpls;
+ * `XlateResult.unsupported`: NSH, encap/decap, tunnels, sample, recirculation after pop_mpls;
  * set_field on fields this list does not name.
  *
- * NORMAL is the MAC-learning switch of `ovs-vswitchd.conf.db(5)` for a bridge whose ports are
- * all VLAN trunks: learn the source MAC per (VLAN, port) in the shared MAC table, forward to the
- * learned port, flood otherwise (in datapath port order, never back out of the input port),
- * drop IEEE 802.1D reserved destinations, and consult the ARP fields OVS's gratuitous-ARP check
- * consults. FLOOD and ALL also go out in datapath port order (OVS walks a hash map).
+ * NORMAL (xlate-normal.ts) is OVS's VLAN-aware MAC-learning switch: access / trunk / native /
+ * dot1q-tunnel ports, flood_vlans, learning per VLAN in the shared MAC table, flooding in
+ * datapath port order; mirrors, bonds and multicast snooping are not supported. FLOOD and ALL
+ * also go out in datapath port order (OVS walks a hash map).
  */
 import type { OdpAction } from '../genl/actions';
 import type { OdpFlowKey } from '../genl/flow-key';
-import { OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NONE, OFPP_NORMAL, OFPP_TABLE } from '../openflow/common';
+import { OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_NONE, OFPP_NORMAL, OFPP_TABLE, OFPP_UNSET, ofp10PortToOfp11 } from '../openflow/common';
 import { MfField, mfFieldByName, mfGetValue, mfSetValue } from '../openflow/meta-flow';
 import { bitwiseCopy, bitwiseOne } from '../openflow/ofp-actions-fields';
 import { OFPUTIL_PC_NO_FLOOD, OFPUTIL_PC_NO_FWD, OFPUTIL_PC_NO_PACKET_IN, OFPUTIL_PC_NO_RECV } from '../openflow/ofp-port';
 import {
-  OFPC_FRAG_NORMAL, OFPC_FRAG_NX_MATCH, OFPR_ACTION, OFPR_EXPLICIT_MISS, OFPR_IMPLICIT_MISS,
+  OFPC_FRAG_NORMAL, OFPC_FRAG_NX_MATCH, OFPR_ACTION, OFPR_ACTION_SET, OFPR_EXPLICIT_MISS, OFPR_GROUP, OFPR_IMPLICIT_MISS,
   OFPR_INVALID_TTL, OFPR_PACKET_OUT,
 } from '../openflow/ofp-switch';
 import type { TableMiss } from '../openflow/ofp-table';
+import type { GroupDesc } from '../openflow/ofp-group';
 import type { MfSubfield, Ofpact, OfpactOf } from '../openflow/ofpacts';
 import { encodeActions } from '../genl/actions';
 import { encodeFlowKey } from '../genl/flow-key';
 import { formatIpv6 } from '../genl/addr';
 import {
-  bytes, ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_NSH, ETH_TYPE_RARP, ETH_TYPE_VLAN_8021Q, ethTypeMpls, ethTypeVlan,
+  bytes, ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_NSH, ETH_TYPE_RARP, ETH_TYPE_VLAN_8021Q, ethTypeMpls,
   FLOW_NW_FRAG_ANY, FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, get, getIpv4, getMac, IPPROTO_ICMP, IPPROTO_ICMPV6,
   IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, isIpAny, isZero, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, newFlow, PT_ETH,
   S, set, VLAN_CFI, VLAN_PCP_MASK, VLAN_PCP_SHIFT, VLAN_VID_MASK, wcExact, wcOr,
 } from './flow';
-import { MacLearnEvent, MacLearning, macIsMulticast } from './mac-learning';
+import { MacLearnEvent, MacLearning } from './mac-learning';
 import { odpExecuteActions } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
 import type { FinTimeoutEffect, LearnedFlow } from './xlate-learn';
@@ -72,6 +77,14 @@ import {
   xlateBundle, xlateCheckPktLarger, xlateClone, xlateEnqueue, xlateMultipath, xlateFinTimeout, xlateLearn, xlateOutputReg, xlateOutputTrunc, xlatePopQueue,
   xlateSetQueue, xlateStackPop, xlateStackPush,
 } from './xlate-misc';
+import type { XlateTracer } from './trace';
+import type { PatchPeer } from './ofproto';
+import { patchPortOutput } from './xlate-patch';
+import { xlateGroupAction } from './xlate-group';
+import { xlateActionSet, xlateClearActions, xlateWriteActions } from './xlate-actset';
+import type { FrozenState } from './recirc';
+import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
+import { type PortVlanConfig, xlateNormal } from './xlate-normal';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -92,8 +105,8 @@ export interface XlateTables {
   lookup(tableId: number, flow: Uint8Array, wc?: Uint8Array): XlateRule | undefined;
 }
 
-/** A port of the bridge as translation sees it. */
-export interface XlatePort {
+/** A port of the bridge as translation sees it, with its bundle's VLAN configuration (NORMAL). */
+export interface XlatePort extends PortVlanConfig {
   name: string;
   /** OpenFlow port number (OFPP_LOCAL for the bridge's internal port) */
   ofport: number;
@@ -103,6 +116,10 @@ export interface XlatePort {
   config?: number;
   /** the link is down (OFPPS_LINK_DOWN): bundle members that are down are not chosen */
   linkDown?: boolean;
+  /** set for a patch port: output continues in the peer bridge (xlate-patch.ts) */
+  patch?: PatchPeer;
+  /** OFPUTIL_PS_* bits; LINK_DOWN makes the port not live for group buckets (default 0: live) */
+  state?: number;
 }
 
 /** The bridge a translation runs in. */
@@ -132,6 +149,10 @@ export interface XlateBridge {
    * queue has none; absent: the Linux datapath's mapping (see xlate-misc.ts `queueToPriority`)
    */
   queueToPriority?(queueId: number): number | undefined;
+  /** another bridge of the same datapath, by name: where a patch port's peer lives */
+  bridge?(name: string): XlateBridge | undefined;
+  /** the OpenFlow group `groupId` (group_mod), undefined when there is none */
+  group?(groupId: number): GroupDesc | undefined;
 }
 
 /** One packet the translation sends to the controller. */
@@ -159,6 +180,8 @@ export interface XlatePacketIn {
   userdata?: Buffer;
   /** the controller action asked to pause (translation stopped there) */
   pause?: boolean;
+  /** the bridge whose controllers get it, when not the bridge the packet entered (patch ports) */
+  bridge?: string;
 }
 
 /** The outcome of translating one flow. */
@@ -177,6 +200,11 @@ export interface XlateResult {
   /** ids of the rules the translation went through, in order (a rule met twice appears twice) */
   rules: number[];
   /**
+   * rules and table lookups in other bridges the packet reached through patch ports, to credit
+   * to those bridges (`rules` and `tableLookups` hold only the input bridge's)
+   */
+  peers?: Array<{ bridge: string; rules: number[]; tableLookups: number[] }>;
+  /**
    * the OpenFlow table lookups it did, in order, each `tableId << 1 | 1` when a rule matched and
    * `tableId << 1` on a miss: what table stats' lookup/matched counters are credited with (OVS
    * `rule_dpif_lookup_from_table()` with stats)
@@ -194,6 +222,8 @@ export interface XlateResult {
   learns?: LearnedFlow[];
   /** rules whose timeouts fin_timeout lowers (only with `XlateInput.allowSideEffects`) */
   finTimeouts?: FinTimeoutEffect[];
+  /** the recirculations (`recirc(id)`) the translation set up, in order (xlate-ct.ts) */
+  recircs?: XlateRecirc[];
 }
 
 /** Inputs to one translation. */
@@ -221,6 +251,8 @@ export interface XlateInput {
   allowSideEffects?: boolean;
   /** TCP flags seen (fin_timeout); absent: the flow's own `tcp_flags` */
   tcpFlags?: number;
+  /** ofproto/trace: receives every lookup, action and decision (src/ofproto-dpif/trace.ts) */
+  tracer?: XlateTracer;
 }
 
 /** OVS's limits on recursion (ofproto-dpif-xlate.c MAX_DEPTH, MAX_RESUBMITS). */
@@ -233,10 +265,6 @@ const TBL_INTERNAL = N_TABLES - 1;
 const NO_COOKIE = 0xffffffffffffffffn;
 /** The packet-in length that means "the whole packet" (OFPCML_NO_BUFFER). */
 const UINT16_MAX = 0xffff;
-
-/** ARP opcodes (RFC 826). */
-const ARP_OP_REQUEST = 1;
-const ARP_OP_REPLY = 2;
 
 /** A VLAN header as translation tracks it (OVS `union flow_vlan_hdr`). */
 interface VlanHdr {
@@ -279,12 +307,27 @@ export class Ctx {
   isLast = true;
   /** the register stack of stack_push/stack_pop (OVS `ctx->stack`), each entry ceil(n_bits/8) bytes */
   stack: Buffer[] = [];
+  /** the OpenFlow 1.1+ action set (write_actions), executed when the pipeline ends */
+  actionSet: Ofpact[] = [];
+  /** the action set holds a group (actset_output stays OFPP_UNSET) */
+  actionSetHasGroup = false;
+  /** translating the action set (output:CONTROLLER has reason OFPR_ACTION_SET) */
+  inActionSet = false;
+  /** translating a group bucket's own actions (output:CONTROLLER has reason OFPR_GROUP) */
+  groupBucketAction = false;
+  /** OVS `conntracked`: the ct_* fields of `flow` are valid (ct_clear has something to clear) */
+  conntracked = false;
+  /** OVS `ct_nat_action`: the nat() inside the ct action being translated */
+  ctNatAction?: OfpactOf<'nat'>;
+  /** the frozen state this translation resumed from (OVS `xin->frozen_state`) */
+  frozen?: FrozenState;
 
-  constructor(readonly br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
+  constructor(public br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
     this.base = Buffer.from(input.flow);
     this.flowTpid = this.baseTpid = get(this.flow, S.vlan_tci) & VLAN_CFI ? input.vlanTpid || ETH_TYPE_VLAN_8021Q : 0;
     this.packetNow = input.packet ? Buffer.from(input.packet) : undefined;
+    set(this.flow, S.actset_output, ofp10PortToOfp11(OFPP_UNSET));
     this.res = {
       actions: [], wc: this.wc, learned: [], bridge: br.name, rules: [], tableLookups: [], packetIns: [], slow: false,
       unsupported: [], trace: [],
@@ -316,7 +359,10 @@ function isNd(ctx: Ctx): boolean {
   return t === ND_NEIGHBOR_SOLICIT || t === ND_NEIGHBOR_ADVERT;
 }
 
-/** OVS `mf_are_prereqs_ok()` on the translated flow, un-wildcarding the bits it tests. */
+/**
+ * OVS `mf_are_prereqs_ok()` with a `wc`: whether the flow meets field `f`'s prerequisites
+ * (ovs-fields(7)), un-wildcarding in `ctx.wc` every bit the answer consulted.
+ */
 export function prereqsOk(ctx: Ctx, f: MfField): boolean {
   const flow = ctx.flow;
   const type = get(flow, S.dl_type);
@@ -365,14 +411,14 @@ const WRITABLE = new Set([
   'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'pkt_mark', 'in_port', 'in_port_oxm',
   'mpls_label', 'mpls_tc', 'mpls_ttl',
   'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
-  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`),
+  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`), 'ct_mark', 'ct_label',
 ]);
 
 /** OVS `mf_set_mask_l3_prereqs()`: setting an L3 field of an IP packet also fixes nw_proto. */
 const L3_FIELDS = new Set(['ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'ip_dscp', 'nw_ecn', 'nw_ttl', 'nw_tos']);
 
 /** OVS `mf_mask_field_masked()`: un-wildcards the bits of `f` that `mask` covers. */
-function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
+export function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
   let m = mask;
   if (f.special === 'dl_vlan') {
     // An all-ones dl_vlan would read as OFP10_VLAN_NONE; only the VID bits are meant.
@@ -454,6 +500,11 @@ function ipv6Text(b: Uint8Array, slot: typeof S.ipv6_src): string {
   return formatIpv6(Buffer.from(bytes(b, slot)));
 }
 
+/**
+ * OVS `commit_odp_actions()`: emits the datapath set actions (SET_MASKED, or SET when every bit of a
+ * key struct is written) that turn `ctx.base` (the packet as the datapath has it) into `ctx.flow`,
+ * then makes `base` equal to `flow` for the committed fields; un-wildcards what it compared.
+ */
 export function commitOdpActions(ctx: Ctx): void {
   const { flow, base } = ctx;
   if (get(flow, S.packet_type) === PT_ETH && get(base, S.packet_type) === PT_ETH) {
@@ -525,10 +576,16 @@ export function composeOutput(ctx: Ctx, ofport: number): void {
   const port = ctx.br.ports.get(ofport);
   if (!port) {
     ctx.res.trace.push(`output to nonexistent port ${ofport}: skipped`);
+    ctx.input.tracer?.report('warn', 'Nonexistent output port');
     return;
   }
   if ((port.config ?? 0) & OFPUTIL_PC_NO_FWD) {
     ctx.res.trace.push(`port ${ofport} has OFPPC_NO_FWD: skipped`);
+    ctx.input.tracer?.report('detail', 'OFPPC_NO_FWD set, skipping output');
+    return;
+  }
+  if (port.patch) {
+    patchPortOutput(ctx, port, port.patch);
     return;
   }
   commitOdpActions(ctx);
@@ -568,13 +625,17 @@ export function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
       flood(ctx, true);
       return;
     case OFPP_CONTROLLER:
-      xlateController(ctx, maxLen, ctx.inPacketOut ? OFPR_PACKET_OUT : OFPR_ACTION, 0);
+      xlateController(ctx, maxLen, ctx.inPacketOut ? OFPR_PACKET_OUT : ctx.groupBucketAction ? OFPR_GROUP
+        : ctx.inActionSet ? OFPR_ACTION_SET : OFPR_ACTION, 0);
       return;
     case OFPP_NONE:
       return;
     default:
       if (port !== ctx.inPort) composeOutput(ctx, port);
-      else ctx.res.trace.push('skipping output to input port');
+      else {
+        ctx.res.trace.push('skipping output to input port');
+        ctx.input.tracer?.report('warn', 'skipping output to input port');
+      }
   }
 }
 
@@ -607,6 +668,7 @@ export function xlateController(ctx: Ctx, maxLen: number, reason: number, contro
   if (ctx.rule) pin.ruleId = ctx.rule.id;
   if (userdata?.length) pin.userdata = userdata;
   if (pause) pin.pause = true;
+  if (ctx.br.name !== ctx.res.bridge) pin.bridge = ctx.br.name;
   ctx.res.packetIns.push(pin);
   ctx.res.slow = true;
   ctx.res.trace.push(`sending to controller ${controllerId} (reason ${reason}, max_len ${maxLen})`);
@@ -625,7 +687,7 @@ function isTableMissRule(r: XlateRule): boolean {
  * on `inPort`, following the tables' miss configuration; on a miss, the miss rule (packet-in) or
  * a drop. Sets `ctx.tableId` to the table where the search ended.
  */
-function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
+export function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn: boolean, honorMiss: boolean): Lookup {
   const { flow, wc, br } = ctx;
   const oldTpSrc = get(flow, S.tp_src);
   const oldTpDst = get(flow, S.tp_dst);
@@ -666,7 +728,11 @@ function lookupFromTable(ctx: Ctx, tableId: number, inPort: number, mayPacketIn:
 }
 
 /** Runs the actions of what a lookup found (OVS `xlate_recursively()` and the miss rules). */
-function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
+export function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean, reportTableId = ctx.tableId): void {
+  const tracer = ctx.input.tracer;
+  const traceAt = tracer?.table(reportTableId, 'rule' in found ? found.rule : found.internal === 'miss' ? 'miss'
+    : get(ctx.flow, S.nw_frag) & FLOW_NW_FRAG_ANY && ctx.br.fragHandling !== OFPC_FRAG_NORMAL
+      && ctx.br.fragHandling !== OFPC_FRAG_NX_MATCH ? 'drop_frags' : 'drop');
   const oldRule = ctx.rule;
   const oldCookie = ctx.ruleCookie;
   ctx.resubmits++;
@@ -676,116 +742,40 @@ function xlateFound(ctx: Ctx, found: Lookup, deepens: boolean): void {
     ctx.ruleCookie = found.rule.cookie;
     ctx.res.rules.push(found.rule.id);
     ctx.res.trace.push(`table ${ctx.tableId}: rule ${found.rule.id} (priority ${found.rule.priority})`);
+    const oldGroupBucketAction = ctx.groupBucketAction;
+    ctx.groupBucketAction = false;
     doXlateActions(ctx, found.rule.ofpacts);
+    ctx.groupBucketAction = oldGroupBucketAction;
   } else {
     ctx.rule = undefined;
     ctx.ruleCookie = 0n;
     ctx.res.trace.push(`table ${ctx.tableId}: no match, ${found.internal === 'miss' ? 'to the controller' : 'drop'}`);
+    // The actions of OVS's internal miss and drop rules, as the trace prints them.
+    tracer?.report('action', found.internal === 'miss' ? 'controller(reason=)' : 'drop');
     if (found.internal === 'miss') xlateController(ctx, UINT16_MAX, OFPR_IMPLICIT_MISS, 0);
   }
   if (deepens) ctx.depth--;
   ctx.rule = oldRule;
   ctx.ruleCookie = oldCookie;
+  if (traceAt) tracer!.leave(traceAt);
 }
 
 /** OVS `xlate_resubmit_resource_check()`. */
-function resourceCheck(ctx: Ctx): boolean {
+export function resourceCheck(ctx: Ctx): boolean {
   if (ctx.depth >= MAX_DEPTH) ctx.error = `over max translation depth ${MAX_DEPTH}`;
   else if (ctx.resubmits >= MAX_RESUBMITS) ctx.error = `over ${MAX_RESUBMITS} resubmit actions`;
   else return true;
+  ctx.input.tracer?.report('error', ctx.error);
   return false;
 }
 
 /** OVS `xlate_table_action()`: resubmit, goto_table, output:TABLE. */
-function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketIn: boolean, honorMiss: boolean): void {
+export function xlateTable(ctx: Ctx, inPort: number, tableId: number, mayPacketIn: boolean, honorMiss: boolean): void {
   if (!resourceCheck(ctx)) return;
   const oldTable = ctx.tableId;
   const found = lookupFromTable(ctx, tableId, inPort, mayPacketIn, honorMiss);
-  xlateFound(ctx, found, tableId <= oldTable);
+  xlateFound(ctx, found, tableId <= oldTable, tableId);
   ctx.tableId = oldTable;
-}
-
-// ---------------------------------------------------------------------------------------------
-// NORMAL
-
-/** `eth_addr_is_reserved`: 01:80:c2:00:00:0x, the IEEE 802.1D reserved group addresses. */
-function macIsReserved(mac: string): boolean {
-  return mac.startsWith('01:80:c2:00:00:0');
-}
-
-/**
- * Whether the frame is a gratuitous ARP (a broadcast ARP reply, or a broadcast request whose
- * sender and target addresses are equal), consulting exactly the fields OVS's NORMAL looks at:
- * the opcode of any broadcast ARP, and the addresses of a request. OVS uses the answer to protect
- * MAC entries on bonds; there are no bonds here, but the megaflow covers the same fields.
- */
-function isGratuitousArp(ctx: Ctx): boolean {
-  const { flow, wc } = ctx;
-  if (get(flow, S.dl_type) !== ETH_TYPE_ARP || getMac(flow, S.dl_dst) !== 'ff:ff:ff:ff:ff:ff') return false;
-  wcExact(wc, S.nw_proto);
-  const op = get(flow, S.nw_proto);
-  if (op === ARP_OP_REPLY) return true;
-  if (op !== ARP_OP_REQUEST) return false;
-  wcExact(wc, S.nw_src);
-  wcExact(wc, S.nw_dst);
-  return slotBytesEqual(flow, S.nw_src, S.nw_dst);
-}
-
-function slotBytesEqual(flow: Uint8Array, a: typeof S.nw_src, b: typeof S.nw_dst): boolean {
-  return Buffer.compare(bytes(flow, a), bytes(flow, b)) === 0;
-}
-
-/**
- * NORMAL: as OVS's `xlate_normal()` for a bridge whose ports are all VLAN trunks (no `tag`,
- * `trunks` or `vlan_mode` yet): frames keep their tags; learning and lookup are per VLAN. A
- * packet from the controller (in_port CONTROLLER or NONE) is flooded without learning.
- */
-function xlateNormal(ctx: Ctx): void {
-  const { flow, wc, br, res } = ctx;
-  wcExact(wc, S.dl_src);
-  wcExact(wc, S.dl_dst);
-  wcOr(wc, S.vlan_tci, VLAN_VID_MASK | VLAN_CFI);
-  const inPort = ctx.inPort;
-  const fromController = inPort === OFPP_CONTROLLER || inPort === OFPP_NONE;
-  if (!fromController && !br.ports.has(inPort)) {
-    res.trace.push('NORMAL: no input bundle, dropping');
-    return;
-  }
-  const tci = get(flow, S.vlan_tci);
-  if (ethTypeVlan(get(flow, S.dl_type)) && !(tci & VLAN_CFI)) {
-    res.trace.push('NORMAL: partial VLAN tag, dropping');
-    return;
-  }
-  const vlan = tci & VLAN_VID_MASK;
-  const dlDst = getMac(flow, S.dl_dst);
-  const dlSrc = getMac(flow, S.dl_src);
-  if (macIsReserved(dlDst)) {
-    res.trace.push(`NORMAL: dl_dst ${dlDst} is an IEEE reserved group address: drop`);
-    return;
-  }
-  isGratuitousArp(ctx);
-  if (ctx.input.mayLearn && !fromController && !macIsMulticast(dlSrc)) {
-    const nowMs = ctx.input.nowMs;
-    const changed = br.ml.learn(vlan, dlSrc, inPort, nowMs);
-    res.learned.push({ bridge: br.name, vlan, mac: dlSrc, ofport: inPort, usedMs: nowMs, changed });
-    if (changed) res.trace.push(`NORMAL: learned that ${dlSrc} is on port ${inPort} in VLAN ${vlan}`);
-  }
-  if (!macIsMulticast(dlDst)) {
-    const port = br.ml.lookup(vlan, dlDst, ctx.input.nowMs);
-    if (port !== undefined && br.ports.has(port)) {
-      if (port === inPort) {
-        res.trace.push(`NORMAL: learned port ${port} is the input port: drop`);
-        return;
-      }
-      res.trace.push(`NORMAL: forwarding to learned port ${port}`);
-      composeOutput(ctx, port);
-      return;
-    }
-    res.trace.push(`NORMAL: no learned MAC for destination ${dlDst}, flooding`);
-  } else {
-    res.trace.push(`NORMAL: multicast/broadcast destination ${dlDst}, flooding`);
-  }
-  for (const p of floodOrder(br)) if (p.ofport !== inPort) composeOutput(ctx, p.ofport);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,6 +870,7 @@ function decTtl(ctx: Ctx, cntIds: readonly number[]): boolean {
   }
   for (const id of cntIds) xlateController(ctx, UINT16_MAX, OFPR_INVALID_TTL, id);
   ctx.res.trace.push(`IPv${get(ctx.flow, S.dl_type) === ETH_TYPE_IP ? 4 : 6} decrement TTL exception`);
+  ctx.input.tracer?.report('warn', `IPv${get(ctx.flow, S.dl_type) === ETH_TYPE_IP ? 4 : 6} decrement TTL exception`);
   return true;
 }
 
@@ -918,10 +909,12 @@ export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
 }
 
 function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: boolean, flow: Buffer, wc: Buffer): void {
+  if (!ofpacts.length) ctx.input.tracer?.report('action', 'drop');
   for (const a of ofpacts) {
     if (ctx.error || ctx.exit) break;
-    // OVS `is_last_action`: the last action of a list that is itself last (no action set here).
-    const last = parentLast && a === ofpacts[ofpacts.length - 1];
+    ctx.input.tracer?.ofpact(a);
+    // OVS `is_last_action`: the last action of a list that is itself last, with no action set to run.
+    const last = parentLast && a === ofpacts[ofpacts.length - 1] && !ctx.actionSet.length;
     ctx.isLast = last;
     if (ctx.wasMpls && needsRecircAfterMpls(a)) {
       // OVS freezes and recirculates here (recirc_for_mpls); not done yet: stop.
@@ -1001,6 +994,20 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
         break;
       case 'note':
         break;
+      case 'ct':
+        composeConntrack(ctx, a);
+        break;
+      case 'ct_clear':
+        composeCtClear(ctx);
+        break;
+      case 'nat':
+        // Translated by the ct action it is nested in.
+        ctx.ctNatAction = a;
+        break;
+      case 'conjunction':
+        // OVS: a no-op if ever executed (packet-out); the classifier never returns such a rule.
+        ctx.res.trace.push('executing no-op conjunction action');
+        break;
       case 'exit':
         ctx.exit = true;
         break;
@@ -1010,6 +1017,16 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
         if (id !== undefined) ctx.res.actions.push({ type: 'meter', id });
         break;
       }
+      case 'group':
+        // A missing group ends this action list (not the pipeline), as in OVS.
+        if (xlateGroupAction(ctx, a.groupId)) return;
+        break;
+      case 'write_actions':
+        xlateWriteActions(ctx, a.actions);
+        break;
+      case 'clear_actions':
+        xlateClearActions(ctx);
+        break;
       case 'write_metadata': {
         const md = Buffer.from(bytes(flow, S.metadata)).readBigUInt64BE(0);
         const v = (md & ~a.mask) | (a.metadata & a.mask);
@@ -1084,7 +1101,7 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
 // The translation
 
 /** OVS `xlate_wc_init()`: the fields every translation consults. */
-function wcInit(ctx: Ctx): void {
+export function wcInit(ctx: Ctx): void {
   const { flow, wc } = ctx;
   wcExact(wc, S.packet_type);
   wcExact(wc, S.in_port);
@@ -1129,14 +1146,19 @@ function wcFinish(ctx: Ctx): void {
 
 /**
  * Translates a packet's flow through bridge `br`: from table 0 or, for a PACKET_OUT, through
- * `input.ofpacts`.
+ * `input.ofpacts`. A flow whose recirc_id is not 0 resumes the frozen translation of that id
+ * (xlate-ct.ts `xlateResume()`; an unknown id drops the packet with `slow` set: no megaflow).
  *
  * @returns datapath actions, the megaflow wildcards, the rules met, packet-ins, MAC learning
  *   side effects; on a translation error (recursion too deep) the actions are empty
  */
 export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
+  const recircId = get(input.flow, S.recirc_id);
+  if (recircId && !input.ofpacts) return xlateRecirculated(br, input, recircId);
   const ctx = new Ctx(br, input, input.ofpacts !== undefined);
   wcInit(ctx);
+  input.tracer?.enter('bridge', `bridge("${br.name}")`);
+  if (get(ctx.flow, S.ct_state) & CS_TRACKED) ctx.conntracked = true;
   const inPort = br.ports.get(ctx.inPort);
   if (inPort && (inPort.config ?? 0) & OFPUTIL_PC_NO_RECV) {
     ctx.res.trace.push(`port ${inPort.ofport} has OFPPC_NO_RECV: drop`);
@@ -1146,7 +1168,15 @@ export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
     const found = lookupFromTable(ctx, 0, ctx.inPort, true, true);
     xlateFound(ctx, found, false);
   }
+  return xlateFinish(ctx);
+}
+
+/** The end of every translation: {@link wcFinish}, and a failed translation dropping. */
+export function xlateFinish(ctx: Ctx): XlateResult {
+  // OVS xlate_actions(): the action set runs once the pipeline has ended.
+  if (!ctx.error) xlateActionSet(ctx);
   wcFinish(ctx);
+  ctx.input.tracer?.finish(ctx.flow, ctx.error);
   if (ctx.error) {
     // As OVS: a failed translation installs a drop flow and sends nothing to the controller.
     ctx.res.trace.push(`translation failed: ${ctx.error}`);
@@ -1200,6 +1230,8 @@ export interface PacketOutResult {
   rules: number[];
   /** table lookups to credit (see {@link XlateResult.tableLookups}) */
   tableLookups: number[];
+  /** rules and lookups in bridges reached through patch ports (see {@link XlateResult.peers}) */
+  peers?: XlateResult['peers'];
   /** ofpacts skipped as unsupported */
   unsupported: string[];
   trace: string[];
@@ -1235,6 +1267,7 @@ export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array
     learned: x.learned,
     rules: x.rules,
     tableLookups: x.tableLookups,
+    peers: x.peers,
     unsupported: x.unsupported,
     trace: x.trace,
     learns: x.learns,

@@ -625,7 +625,7 @@ export function mfParseValue(f: MfField, s: string): { value: Buffer; mask: Buff
 }
 
 /** Protocol shorthands (OVS `ofp_parse_protocol`): [dl_type, nw_proto]. */
-const PROTOCOLS: Readonly<Record<string, [number, number]>> = {
+export const PROTOCOLS: Readonly<Record<string, [number, number]>> = {
   ip: [ETH_TYPE_IP, 0], ipv4: [ETH_TYPE_IP, 0], ip4: [ETH_TYPE_IP, 0], arp: [ETH_TYPE_ARP, 0],
   icmp: [ETH_TYPE_IP, IPPROTO_ICMP], tcp: [ETH_TYPE_IP, IPPROTO_TCP], udp: [ETH_TYPE_IP, IPPROTO_UDP],
   sctp: [ETH_TYPE_IP, IPPROTO_SCTP], ipv6: [ETH_TYPE_IPV6, 0], ip6: [ETH_TYPE_IPV6, 0],
@@ -638,8 +638,11 @@ const PROTOCOLS: Readonly<Record<string, [number, number]>> = {
 const IGNORED_KEYS = new Set(['duration', 'n_packets', 'n_bytes', 'idle_age', 'hard_age',
   'no_readonly_table', 'allow_hidden_fields']);
 
-/** Splits "k=v,k2:v2 k3(x,y)" as OVS `ofputil_parse_key_value` does (values may nest parentheses). */
-function keyValues(text: string): Array<[string, string]> {
+/**
+ * Splits "k=v,k2:v2 k3(x,y)" as OVS `ofputil_parse_key_value` does (values may nest parentheses).
+ * @returns [key, value] pairs in order; value '' for a bare key
+ */
+export function keyValues(text: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   let i = 0;
   const delim = (c: string | undefined): boolean => c === undefined || ', \t\r\n'.includes(c);

@@ -25,6 +25,7 @@ import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/odp-flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RecircPool, setThreadRecircPool } from '../ofproto-dpif/recirc';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { RuleCredits } from './rule-credits';
@@ -59,6 +60,7 @@ class Handler {
     this.dpIfindex = init.dpIfindex;
     this.families = init.families;
     this.coverage = new SharedCoverage(init.coverage);
+    if (init.recircPool) setThreadRecircPool(new RecircPool(init.recircPool));
     this.replica.apply(init.config);
   }
 
@@ -100,6 +102,7 @@ class Handler {
           continue;
         }
         this.credits.add(x.bridge, x.rules, x.tableLookups, 1n, BigInt(up.packet.length), wallMs);
+        for (const p of x.peers ?? []) this.credits.add(p.bridge, p.rules, p.tableLookups, 1n, BigInt(up.packet.length), wallMs);
         for (const name of x.unsupported) {
           if (this.warned.has(`${x.bridge} ${name}`)) continue;
           this.warned.add(`${x.bridge} ${name}`);
@@ -109,7 +112,7 @@ class Handler {
           post({ type: 'xlate-effects', bridge: x.bridge, learns: x.learns ?? [], finTimeouts: x.finTimeouts ?? [] });
         }
         for (const pin of x.packetIns) {
-          post({ type: 'packet-in', bridge: x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
+          post({ type: 'packet-in', bridge: pin.bridge ?? x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
         }
         if (!x.slow) {
           const mask = odpMaskFromWildcards(odpFlow, x.wc);

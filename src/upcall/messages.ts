@@ -81,4 +81,6 @@ export interface WorkerInit {
   macTable: SharedArrayBuffer;
   /** the coverage counters every thread bumps (`SharedCoverage.buffer`) */
   coverage: SharedArrayBuffer;
+  /** the recirculation id pool every thread shares (`RecircPool.buffer`, recirc.ts) */
+  recircPool?: SharedArrayBuffer;
 }

@@ -24,6 +24,7 @@ import { flowFromOdpKey, odpMaskFromWildcards, wildcardsFromOdpMask } from '../o
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate, XlateResult } from '../ofproto-dpif/xlate';
 import { MacTable } from '../ofproto-dpif/mac-learning';
+import { RecircPool, recircIdsOfActions, setThreadRecircPool, threadRecircPool } from '../ofproto-dpif/recirc';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { RuleCredits } from './rule-credits';
@@ -48,6 +49,8 @@ interface Ukey {
   rules?: number[];
   /** the table lookups of that translation (`XlateResult.tableLookups`) */
   tables?: number[];
+  /** that translation's rules and lookups in bridges reached through patch ports */
+  peers?: XlateResult['peers'];
 }
 
 /** True when `b` has a 1-bit where `a` has a 0 (OVS `flow_wildcards_has_extra(a, b)`). */
@@ -73,6 +76,7 @@ class Revalidator {
     this.maxIdleMs = init.maxIdleMs;
     this.coverage = new SharedCoverage(init.coverage);
     this.replica = new OfprotoReplica(new MacTable(init.macTable));
+    if (init.recircPool) setThreadRecircPool(new RecircPool(init.recircPool));
     this.replica.apply(init.config);
   }
 
@@ -143,21 +147,25 @@ class Revalidator {
     // What the flow matched since the last dump went through the rules of the translation that
     // installed it, as OVS pushes stats through the old translation's cache; deleted flows'
     // final counts are credited too.
-    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [] } : undefined;
+    let creditTo = uk.bridge && uk.rules ? { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [], peers: uk.peers } : undefined;
     if (!uk.rules || (!reason && (newPackets || uk.generation !== this.replica.generation || uk.macGen !== macGen))) {
       const t = this.translate(f, usedMs, newPackets && !reason);
       if (t) {
         uk.bridge = t.x.bridge;
         uk.rules = t.x.rules;
         uk.tables = t.x.tableLookups;
+        uk.peers = t.x.peers;
         reason ??= t.reason;
       }
       uk.generation = this.replica.generation;
       uk.macGen = macGen;
-      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [] };
+      if (!creditTo && uk.bridge && uk.rules) creditTo = { bridge: uk.bridge, rules: uk.rules, tables: uk.tables ?? [], peers: uk.peers };
     }
     if (newPackets && creditTo) {
       this.credits.add(creditTo.bridge, creditTo.rules, creditTo.tables, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
+      for (const p of creditTo.peers ?? []) {
+        this.credits.add(p.bridge, p.rules, p.tableLookups, packets - uk.packets, bytes > uk.bytes ? bytes - uk.bytes : 0n, wallMs - (nowMs - usedMs));
+      }
     }
     uk.packets = packets;
     uk.bytes = bytes;
@@ -178,6 +186,7 @@ class Revalidator {
     const dels: Array<[number, Buffer]> = [];
     const why = new Map<number, string>();
     const macGen = this.replica.macTable.generation;
+    const recircUsed: number[] = [];
     for (const body of bodies) {
       let f: FlowMessage;
       try {
@@ -195,8 +204,13 @@ class Revalidator {
         dels.push([s, flowDelRequest(this.init.families, s, this.init.dpIfindex, f.ufid)]);
         why.set(s, `${formatUfid(f.ufid)}: ${reason}`);
         this.ukeys.delete(ufidHex);
+      } else {
+        // The recirculation ids a kept megaflow matches on or recirculates to stay allocated.
+        if (f.key?.recircId) recircUsed.push(f.key.recircId);
+        recircIdsOfActions(f.actions ?? [], recircUsed);
       }
     }
+    threadRecircPool().sweep(recircUsed, t0);
     for (const k of [...this.ukeys.keys()]) if (!seen.has(k)) this.ukeys.delete(k);
     this.purgeRequested = false;
     if (dels.length) {

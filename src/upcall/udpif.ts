@@ -19,6 +19,7 @@ import type { VlogModule } from '../util/vlog';
 import { vlogModule } from '../util/vlog';
 import { MacTable } from '../ofproto-dpif/mac-learning';
 import { SharedCoverage } from '../unixctl/coverage';
+import { threadRecircPool } from '../ofproto-dpif/recirc';
 
 // Registered at load time: workers log under this module through the main thread.
 const upcallLog = vlogModule('ofproto_dpif_upcall');
@@ -93,6 +94,8 @@ export class Udpif extends EventEmitter<UdpifEvents> {
   private maxIdleMs = DEFAULT_MAX_IDLE_MS;
   /** the MAC table all workers share */
   readonly macTable = new MacTable();
+  /** the recirculation ids all threads share: the main thread's own pool (packet-outs, traces) */
+  readonly recircPool = threadRecircPool();
   private readonly dumpStats: RevalidatorStats = { dumps: 0, flows: 0, avgFlows: 0, maxFlows: 0, ukeys: 0, durationMs: 0 };
   private dumpWaiters: Array<{ after: number; resolve: () => void }> = [];
 
@@ -193,6 +196,7 @@ export class Udpif extends EventEmitter<UdpifEvents> {
       rcvbufBytes: 4 << 20,
       macTable: this.macTable.buffer,
       coverage: this.coverage.buffer,
+      recircPool: this.recircPool.buffer,
     };
 
     this.handlers = await Promise.all(

@@ -216,17 +216,6 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       assert.match(lines(ours.stdout).at(-1)!, /^\d+ events never hit$/);
     },
   },
-  'fdb/stats-show br0': {
-    reason: 'the maximum is the shared MAC table\'s capacity: other_config:mac-table-size is not enforced per bridge yet',
-    check(ref, ours) {
-      const [r, o] = [lines(ref.stdout), lines(ours.stdout)];
-      assert.equal(o.length, r.length);
-      for (let i = 0; i < r.length; i++) {
-        if (r[i].includes('Current/maximum')) assert.equal(o[i].replace(/\/\d+$/, ''), r[i].replace(/\/\d+$/, ''));
-        else assert.equal(o[i], r[i]);
-      }
-    },
-  },
   'dpctl/del-dp': {
     reason: 'src/dpctl does not export its table of argument counts, so OVS\'s unixctl check cannot run before the '
       + 'command; the dpctl dispatcher refuses it instead, in ovs-dpctl\'s wording',

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Classifier, CLS_VERSION_MAX, clsMatchEqual, isLooseMatch, type ClsMatch,
+  Classifier, CLS_VERSION_MAX, clsMatchEqual, isLooseMatch, type ClassifierOptions, type ClsLayout, type ClsMatch,
+  type ClsPrefixField,
 } from '../../src/ofproto-dpif/classifier';
+import { ClsTrie } from '../../src/ofproto-dpif/cls-trie';
 
 /** Flows of this test are 16 bytes: four 4-byte "fields" A..D. */
 const LEN = 16;
@@ -204,7 +206,26 @@ function bruteForce(rules: TRule[], f: Buffer, version = CLS_VERSION_MAX): TRule
   return best;
 }
 
-test('property: lookup agrees with a linear search in every version and its wildcards are sufficient', () => {
+/**
+ * A layout for the 16-byte test flows: stages that split words (bytes 0-2, 3-6, 7-11, 12-15),
+ * "ports" at 12..15 and two prefix fields, C (bytes 8..11, present unless byte 0 is 2) and A
+ * (bytes 0..3).
+ */
+const TEST_LAYOUT: ClsLayout = {
+  stageOfByte: Uint8Array.from([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3]), nStages: 4, portsOffset: 12, conjIdOffset: -1,
+};
+const FIELD_C: ClsPrefixField = { name: 'C', offset: 8, nBits: 32, prereqsOk: (f) => f[0] !== 2 };
+const FIELD_A: ClsPrefixField = { name: 'A', offset: 0, nBits: 32, prereqsOk: () => true };
+
+/** A CIDR mask of `len` bits as 4 bytes. */
+function cidr(len: number): number[] {
+  const m = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  return [m >>> 24, (m >>> 16) & 0xff, (m >>> 8) & 0xff, m & 0xff];
+}
+
+for (const [variant, opts] of [
+  ['plain', {}], ['staged, tries and ports trie', { layout: TEST_LAYOUT, prefixes: [FIELD_C, FIELD_A] }],
+] as [string, ClassifierOptions<TRule>][]) test(`property (${variant}): lookup agrees with a linear search in every version and its wildcards are sufficient`, () => {
   for (let seed = 1; seed <= 20; seed++) {
     const rnd = prng(seed);
     const int = (n: number): number => Math.floor(rnd() * n);
@@ -212,9 +233,13 @@ test('property: lookup agrees with a linear search in every version and its wild
     const masks = Array.from({ length: 1 + int(6) }, () => {
       const wc = Buffer.alloc(LEN);
       for (let i = 0; i < LEN; i++) if (rnd() < 0.25) wc[i] = [0xff, 0xf0, 0x01, 0x0f][int(4)];
+      // CIDR masks on the prefix fields and the ports, often
+      if (rnd() < 0.5) wc.set(cidr(int(33)), 8);
+      if (rnd() < 0.3) wc.set(cidr(int(33)), 0);
+      if (rnd() < 0.5) wc.set(cidr(int(33)), 12);
       return wc;
     });
-    const cls = new Classifier<TRule>();
+    const cls = new Classifier<TRule>(opts);
     let live: TRule[] = [];
     const priorities = new Set<number>();
     for (let i = 0; i < 60; i++) {
@@ -260,4 +285,149 @@ test('property: lookup agrees with a linear search in every version and its wild
       assert.deepEqual(loose, cls.sortInIterationOrder(visible.filter((x) => isLooseMatch(x.match, r.match))));
     }
   }
+});
+
+/**
+ * What OVS's `trie_lookup_value` answers, from the set of stored prefixes alone: the matching
+ * lengths, and the depth at which the value leaves every stored prefix (+1 if some longer prefix
+ * branches off there).
+ */
+function trieReference(prefixes: [number, number][], v: number): { maskbits: number; plens: number } {
+  const bit = (x: number, i: number): number => (x >>> (31 - i)) & 1;
+  const agree = (p: number, n: number): boolean => { for (let i = 0; i < n; i++) if (bit(p, i) !== bit(v, i)) return false; return true; };
+  let plens = 0;
+  let depth = 0; // longest d such that some prefix starts with v's first d bits
+  for (const [p, len] of prefixes) {
+    if (agree(p, len)) plens |= 1 << (len - 1);
+    let d = 0;
+    while (d < len && bit(p, d) === bit(v, d)) d++;
+    depth = Math.max(depth, d);
+  }
+  if (depth >= 32) return { maskbits: 32, plens };
+  const longer = prefixes.some(([p, len]) => len > depth && agree(p, depth));
+  return { maskbits: longer ? depth + 1 : depth, plens };
+}
+
+test('prefix trie: lookups equal the reference definition through random inserts and removals', () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const rnd = prng(seed);
+    const int = (n: number): number => Math.floor(rnd() * n);
+    const trie = new ClsTrie();
+    let stored: [number, number][] = [];
+    const top = () => (int(4) << 30) | (int(4) << 28) | (int(2) << 27); // values that share prefixes
+    for (let step = 0; step < 120; step++) {
+      if (stored.length && rnd() < 0.3) {
+        const i = int(stored.length);
+        trie.remove(Uint32Array.of(stored[i][0]), stored[i][1]);
+        stored = stored.filter((_, j) => j !== i);
+      } else {
+        const len = 1 + int(32);
+        const p = ((top() | int(0x8000000)) & (len === 32 ? 0xffffffff : ~(0xffffffff >>> len))) >>> 0;
+        trie.insert(Uint32Array.of(p), len);
+        stored.push([p, len]);
+      }
+      for (let k = 0; k < 10; k++) {
+        const v = (top() | int(0x8000000)) >>> 0;
+        const plens = new Uint32Array(1);
+        const maskbits = trie.lookup(Uint32Array.of(v), 32, plens);
+        const want = trieReference(stored, v);
+        assert.deepEqual([maskbits, plens[0]], [want.maskbits, want.plens >>> 0], `seed ${seed} step ${step} value ${v.toString(16)}`);
+      }
+    }
+    assert.equal(trie.empty, stored.length === 0);
+  }
+});
+
+test('prefix trie: IPv6-long prefixes; the answer does not depend on insertion order', () => {
+  const p = (hex: string): Uint32Array => Uint32Array.from(hex.match(/.{8}/g)!.map((w) => parseInt(w, 16)));
+  const a = p('20010db8000000000000000000000000');
+  const b = p('20010db8000100000000000000000000');
+  const c = p('20010db8000100000000000000000001');
+  const run = (order: [Uint32Array, number][]): number[] => {
+    const t = new ClsTrie();
+    for (const [x, len] of order) t.insert(x, len);
+    const plens = new Uint32Array(4);
+    const cBits = t.lookup(c, 128, plens);
+    const scratch = new Uint32Array(4);
+    return [t.lookup(p('20010db9000000000000000000000002'), 128, scratch), t.lookup(p('20010db8000200000000000000000002'), 128, scratch),
+      cBits, ...plens];
+  };
+  const got = run([[a, 32], [b, 48], [c, 128]]);
+  // 2001:db9:: leaves 2001:db8::/32 at bit 31; 2001:db8:2:: leaves 2001:db8:1::/48 at bit 46.
+  assert.deepEqual(got.slice(0, 3), [32, 47, 128]);
+  // c matches all three: lengths 32, 48 and 128 (bit len-1: word (len-1)>>5, bit (len-1)&31)
+  assert.deepEqual(got.slice(3), [0x80000000, 0x8000, 0, 0x80000000]);
+  assert.deepEqual(run([[c, 128], [b, 48], [a, 32]]), got);
+});
+
+/** A 16-byte rule that carries conjunctions. */
+interface CRule extends TRule { conj?: { id: number; clause: number; nClauses: number }[] }
+
+const CONJ_LAYOUT: ClsLayout = { ...TEST_LAYOUT, conjIdOffset: 12 };
+
+function conjCls(rules: CRule[]): Classifier<CRule> {
+  const cls = new Classifier<CRule>({ layout: CONJ_LAYOUT, conjunctions: (r) => r.conj });
+  for (const r of rules) cls.insert(r);
+  return cls;
+}
+
+test('conjunctions: all clauses of the highest soft priority select the conj_id rule; soft rules are never returned', () => {
+  // fields: A (0..3) and B (4..7) are the dimensions, D (12..15) is conj_id
+  const a1: CRule = { ...rule('a1', 100, m({ 0: [1] })), conj: [{ id: 5, clause: 0, nClauses: 2 }] };
+  const b1: CRule = { ...rule('b1', 100, m({ 4: [1] })), conj: [{ id: 5, clause: 1, nClauses: 2 }] };
+  const target: CRule = rule('conj5', 7, m({ 12: [5] }));
+  const fallback: CRule = rule('low', 1, m({}));
+  const cls = conjCls([a1, b1, target, fallback]);
+  const wc = Buffer.alloc(LEN);
+  const f = flow([1, 1, 0, 0]);
+  assert.equal(cls.lookup(f, wc)?.name, 'conj5');
+  assert.deepEqual([...f], [...flow([1, 1, 0, 0])], 'conj_id is restored in the flow');
+  assert.deepEqual(wc, m({ 0: [0], 4: [0], 12: [0] }).wc, 'both dimensions and conj_id matter');
+  assert.equal(cls.lookup(flow([1, 2, 0, 0]))?.name, 'low', 'one clause alone is no match');
+  assert.equal(cls.lookup(flow([2, 1, 0, 0]))?.name, 'low');
+  // A hard match above the soft ones wins without the conjunction.
+  cls.insert(rule('hard', 200, m({ 8: [9] })));
+  assert.equal(cls.lookup(flow([1, 1, 9, 0]))?.name, 'hard');
+  assert.equal(cls.lookup(flow([1, 1, 8, 0]))?.name, 'conj5');
+  // Without the conj_id rule the lookup falls back to the lower rule.
+  cls.remove(target);
+  assert.equal(cls.lookup(flow([1, 1, 8, 0]))?.name, 'low');
+});
+
+test('conjunctions: a lower-priority rule with the same match takes over when the soft match fails', () => {
+  // a1 (soft, 100) has a twin a1low (hard, 50) with the same match: when id 5 is incomplete,
+  // a1low is the answer (OVS next_visible_rule_in_list), above the catch-all.
+  const a1: CRule = { ...rule('a1', 100, m({ 0: [1] })), conj: [{ id: 5, clause: 0, nClauses: 2 }] };
+  const a1low: CRule = rule('a1low', 50, m({ 0: [1] }));
+  const b1: CRule = { ...rule('b1', 100, m({ 4: [1] })), conj: [{ id: 5, clause: 1, nClauses: 2 }] };
+  const three: CRule[] = [0, 1, 2].map((k) => ({ ...rule(`t${k}`, 80, m({ [k * 4]: [3] })), conj: [{ id: 9, clause: k, nClauses: 3 }] }));
+  const cls = conjCls([a1, a1low, b1, ...three, rule('conj5', 7, m({ 12: [5] })), rule('conj9', 7, m({ 12: [9] })), rule('low', 1, m({}))]);
+  assert.equal(cls.lookup(flow([1, 2, 0, 0]))?.name, 'a1low');
+  assert.equal(cls.lookup(flow([1, 1, 0, 0]))?.name, 'conj5');
+  assert.equal(cls.lookup(flow([3, 3, 3, 0]))?.name, 'conj9', 'three clauses at priority 80');
+  assert.equal(cls.lookup(flow([3, 3, 0, 0]))?.name, 'low', 'two of three is no match');
+});
+
+test('setPrefixFields rebuilds the tries from the rules held', () => {
+  const rules = [rule('/8', 10, m({ 8: [0x0a000000, 0xff000000] })), rule('/16', 20, m({ 8: [0x0a010000, 0xffff0000] }))];
+  const later = new Classifier<TRule>({ layout: TEST_LAYOUT });
+  for (const r of rules) later.insert(r);
+  const f = flow([0, 0, 0x0b000001, 0]);
+  const before = Buffer.alloc(LEN);
+  later.lookup(f, before);
+  assert.deepEqual(before, m({ 8: [0, 0xffff0000] }).wc, "no trie: the /16 subtable's whole mask");
+  later.setPrefixFields([FIELD_C]);
+  assert.deepEqual(later.prefixFields, ['C']);
+  const after = Buffer.alloc(LEN);
+  later.lookup(f, after);
+  assert.deepEqual(after, m({ 8: [0, 0xff000000] }).wc, 'with the trie: the /8 that rules both out');
+  const fresh = new Classifier<TRule>({ layout: TEST_LAYOUT, prefixes: [FIELD_C] });
+  for (const r of rules) fresh.insert(r);
+  const wc = Buffer.alloc(LEN);
+  fresh.lookup(f, wc);
+  assert.deepEqual(wc, after);
+  // prerequisite not met (byte 0 = 2): the trie is not used
+  const noPrereq = Buffer.alloc(LEN);
+  fresh.lookup(flow([0x02000000, 0, 0x0b000001, 0]), noPrereq);
+  assert.deepEqual(noPrereq, m({ 8: [0, 0xffff0000] }).wc);
 });

@@ -10,7 +10,7 @@ import { registerMemoryCommand } from '../../src/unixctl/commands/core';
 import { OfprotoCommands } from '../../src/unixctl/commands/ofproto';
 import type { DaemonParts } from '../../src/unixctl/commands/parts';
 import { UnixctlRegistry } from '../../src/unixctl/registry';
-import { MacTable, MAC_TABLE_SLOTS } from '../../src/ofproto-dpif/mac-learning';
+import { MacTable, MAC_DEFAULT_MAX } from '../../src/ofproto-dpif/mac-learning';
 import { BridgeConfig, OFPP_LOCAL, OfprotoConfig } from '../../src/ofproto-dpif/ofproto';
 import { FlowTables } from '../../src/ofproto-dpif/flow-table';
 import { Match } from '../../src/openflow/match';
@@ -93,7 +93,7 @@ describe('fdb commands', () => {
     assert.deepEqual(await f.run('fdb/stats-show', 'br0'), {
       ok: true,
       text: 'Statistics for bridge "br0":\n'
-        + `  Current/maximum MAC entries in the table: 2/${MAC_TABLE_SLOTS}\n`
+        + `  Current/maximum MAC entries in the table: 2/${MAC_DEFAULT_MAX}\n`
         + '  Current static MAC entries in the table : 0\n'
         + '  Total number of learned MAC entries     : 2\n'
         + '  Total number of expired MAC entries     : 0\n'

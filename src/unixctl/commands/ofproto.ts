@@ -8,9 +8,7 @@
  * - `fdb/show BRIDGE`, `fdb/flush [BRIDGE]`, `fdb/stats-show BRIDGE`, `fdb/stats-clear [BRIDGE]`.
  *
  * Where ts-vswitchd differs (each also listed in test/kernel/appctl.test.ts):
- * - several bridges are listed by name, where OVS lists `ofproto/list` in hash-table order;
- * - `fdb/stats-show` gives as maximum the shared MAC table's capacity: `mac-table-size` is not
- *   enforced per bridge yet.
+ * - several bridges are listed by name, where OVS lists `ofproto/list` in hash-table order.
  */
 import type { DpifNetlink } from '../../dpif-netlink/dpif';
 import { formatFlowStats, formatOdpActions, formatUfidText } from '../../dpctl/format';
@@ -18,7 +16,7 @@ import { formatFlowKey } from '../../genl/flow-key';
 import {
   OVS_VPORT_TYPE_GENEVE, OVS_VPORT_TYPE_GRE, OVS_VPORT_TYPE_INTERNAL, OVS_VPORT_TYPE_NETDEV, OVS_VPORT_TYPE_VXLAN,
 } from '../../genl/openvswitch';
-import { MAC_TABLE_SLOTS } from '../../ofproto-dpif/mac-learning';
+import { MAC_DEFAULT_MAX } from '../../ofproto-dpif/mac-learning';
 import { BridgeConfig, OFPP_LOCAL, OfprotoConfig } from '../../ofproto-dpif/ofproto';
 import { formatMatch } from '../../openflow/match-format';
 import { formatOfpacts } from '../../openflow/ofpacts-format';
@@ -212,7 +210,7 @@ export class OfprotoCommands {
     const current = table?.lru(br.id, now, br.macAgingS * 1000).length ?? 0;
     const s = table?.statistics(br.id) ?? { learned: 0, expired: 0, evicted: 0, moved: 0 };
     return `Statistics for bridge "${name}":\n`
-      + `  Current/maximum MAC entries in the table: ${current}/${MAC_TABLE_SLOTS}\n`
+      + `  Current/maximum MAC entries in the table: ${current}/${br.macTableSize ?? MAC_DEFAULT_MAX}\n`
       + '  Current static MAC entries in the table : 0\n'
       + `  Total number of learned MAC entries     : ${s.learned}\n`
       + `  Total number of expired MAC entries     : ${s.expired}\n`
@@ -241,7 +239,8 @@ export class OfprotoCommands {
       out += `  ${br.name}:\n`;
       for (const p of [...br.ports].sort((a, b) => byteOrder(a.name, b.name))) {
         const type = types.get(p.name);
-        out += `    ${p.name} ${p.ofport}/${p.odpPort}: (${(type !== undefined && NETDEV_TYPES.get(type)) || 'system'})\n`;
+        if (p.patch) out += `    ${p.name} ${p.ofport}/none: (patch: peer=${p.patch.peerName})\n`;
+        else out += `    ${p.name} ${p.ofport}/${p.odpPort}: (${(type !== undefined && NETDEV_TYPES.get(type)) || 'system'})\n`;
       }
     }
     return out;

@@ -9,6 +9,7 @@ import type { DatapathInfo, DpifNetlink } from '../../dpif-netlink/dpif';
 import type { BridgeConfig } from '../../ofproto-dpif/ofproto';
 import type { Udpif } from '../../upcall/udpif';
 import type { FlowTables } from '../../ofproto-dpif/flow-table';
+import type { XlateBridge } from '../../ofproto-dpif/xlate';
 
 /** The daemon's parts; each is set once it is up. */
 export interface DaemonParts {
@@ -22,6 +23,8 @@ export interface DaemonParts {
   ovsdb?: OvsdbClient;
   /** Each bridge's OpenFlow tables and connections (the main thread's ofproto), by bridge name. */
   ofprotos?: ReadonlyMap<string, { readonly tables: FlowTables; readonly connmgr?: { reconnect(): void } }>;
+  /** A bridge as translation on the main thread sees it (ofproto/trace), by bridge name. */
+  xlateBridge?: (name: string) => XlateBridge | undefined;
 }
 
 /** Returns the daemon's parts as they are now. */
