@@ -46,6 +46,7 @@ import {
   vswitchdArgs,
   waitFor,
   waitReconfigured,
+  pingArgs,
 } from './lib/env';
 
 requireKernel();
@@ -137,7 +138,7 @@ async function buildTopology(ovsdb: OvsdbHandle, tag: string): Promise<Topology>
   await b.exec(['ip', 'neigh', 'replace', a.addr, 'lladdr', a.mac, 'dev', b.nsIf, 'nud', 'permanent'], { check: true });
   await ovsdb.vsctl(['add-port', 'br0', a.hostIf]);
   await ovsdb.vsctl(['add-port', 'br0', b.hostIf]);
-  const ping = await a.exec(['ping', '-c', '3', '-i', '0.2', '-W', String(Math.ceil(scaled(2000) / 1000)), b.addr]);
+  const ping = await a.exec(pingArgs(b.addr, 3));
   assert.match(ping.stdout, / 0% packet loss/, `ping through br0 before the restart: ${ping.stdout}`);
   return {
     a,

@@ -31,6 +31,20 @@ export function scaled(ms: number): number {
   return Math.round(ms * TIME_SCALE);
 }
 
+/**
+ * `ping` arguments that send `count` echo requests `intervalS` seconds apart to `addr` and wait
+ * for every reply until a scaled deadline (`-w`), instead of iputils' default linger after the
+ * last request (twice the largest RTT seen so far). That linger made a test flaky: when the
+ * last request, sent after its megaflow was installed, came back in a few ms while earlier ones
+ * still waited in a cold handler of the emulated guest, ping gave up on them before their
+ * replies came and reported loss although nothing was dropped. A reply that never comes still
+ * counts as lost.
+ */
+export function pingArgs(addr: string, count: number, intervalS = 0.2): string[] {
+  const deadlineS = Math.ceil(count * intervalS + scaled(5000) / 1000);
+  return ['ping', '-c', String(count), '-i', String(intervalS), '-w', String(deadlineS), addr];
+}
+
 /** Path of Debian's OVSDB schema for the Open_vSwitch database. */
 export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
