@@ -146,7 +146,7 @@ interface Entry<R> {
   readonly priority: number;
   readonly subtable: Subtable<R>;
   /** the rule's flow at the subtable's (stage, word) pairs (already masked) */
-  readonly key: Uint32Array;
+  readonly key: Int32Array;
   readonly hash: number;
   /** the hashes of the key over stages 0..i, one per stage index of the subtable */
   readonly stageHashes: Int32Array;
@@ -424,7 +424,7 @@ export class Classifier<R extends ClsRule> {
     if (this.byRule.has(rule)) throw new Error('classifier: rule inserted twice');
     const st = this.subtableFor(rule.match.wc);
     const flow = this.flowWords(rule.match.flow);
-    const key = new Uint32Array(st.idx.length);
+    const key = new Int32Array(st.idx.length);
     const stageHashes = new Int32Array(st.indices.length);
     let h = 0;
     for (let s = 0, j = 0; s < st.stageEnds.length; s++) {

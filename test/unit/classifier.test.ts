@@ -431,3 +431,23 @@ test('setPrefixFields rebuilds the tries from the rules held', () => {
   fresh.lookup(flow([0x02000000, 0, 0x0b000001, 0]), noPrereq);
   assert.deepEqual(noPrereq, m({ 8: [0, 0xffff0000] }).wc);
 });
+
+test('rules whose bytes have the top bit set are found by lookup and by findExactly (an add replaces them)', () => {
+  // Flow words are read in platform byte order: 0xff in the last byte of a word makes the
+  // masked word negative as an int32. Keys were once compared signed against unsigned, so such
+  // rules never matched and an identical add was stored twice (learned rules listed 3 times).
+  for (const layout of [undefined, TEST_LAYOUT]) {
+    const cls = new Classifier<TRule>(layout ? { layout } : {});
+    const a = rule('a', 100, m({ 0: [0x4e8fe18e], 4: [0x98160000, 0xffff0000] }));
+    const b = rule('b', 90, m({ 8: [0xffffffff] }));
+    cls.insert(a);
+    cls.insert(b);
+    assert.equal(cls.lookup(flow([0x4e8fe18e, 0x98161234, 0, 0]))?.name, 'a');
+    assert.equal(cls.lookup(flow([0, 0, 0xffffffff, 0]))?.name, 'b');
+    assert.equal(cls.lookup(flow([0, 0, 0xfffffffe, 0])), undefined);
+    const again = rule('a2', 100, m({ 0: [0x4e8fe18e], 4: [0x98160000, 0xffff0000] }));
+    assert.equal(cls.findExactly(again.match, 100), a);
+    assert.equal(cls.replace(again), a);
+    assert.equal(cls.size, 2);
+  }
+});
