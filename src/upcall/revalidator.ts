@@ -1,5 +1,6 @@
 /**
- * The revalidator: a worker_thread that periodically dumps the kernel's megaflows, deletes those
+ * The revalidator: a worker_thread that dumps the kernel's megaflows (every max-idle/4, at most
+ * 500 ms apart, and within 100 ms of a flow table or configuration change), deletes those
  * idle longer than `other_config:max-idle` (default 10 000 ms), and re-translates those whose
  * inputs may have changed (a new configuration or flow table version, a MAC table change, or new
  * packets, which also refresh the MAC entries they were learned from), deleting any whose
@@ -33,6 +34,8 @@ import { applyToReplica, drainMessages, monotonicMs, post, workerLog } from './w
 const ENOENT = 2;
 /** Longest pause between dumps, ms (OVS dumps about twice a second under light load). */
 const MAX_DUMP_INTERVAL_MS = 500;
+/** The least time between two passes that flow table or configuration changes trigger. */
+const MIN_CHANGE_INTERVAL_MS = 100;
 const log = workerLog('ofproto_dpif_upcall');
 
 /** What we remember about one kernel flow between dumps (OVS: a "ukey"). */
@@ -65,6 +68,8 @@ class Revalidator {
   readonly ukeys = new Map<string, Ukey>();
   running = true;
   purgeRequested = false;
+  /** a flow table or configuration change arrived since the last pass: revalidate soon */
+  changed = false;
   maxIdleMs: number;
   readonly coverage: SharedCoverage;
   readonly credits = new RuleCredits();
@@ -94,6 +99,10 @@ class Revalidator {
           break;
         default:
           applyToReplica(this.replica, m);
+          // OVS bumps reval_seq on a flow table or configuration change and its revalidators
+          // start a pass at once; waiting for the timer left old megaflows forwarding by a
+          // replaced rule for up to MAX_DUMP_INTERVAL_MS after the barrier reply.
+          this.changed = true;
       }
     }
   }
@@ -234,11 +243,16 @@ async function run(): Promise<void> {
   const r = new Revalidator(init, chan);
   post({ type: 'ready', portId: chan.portId });
   let next = 0;
+  let last = -Infinity;
   while (r.running) {
     r.applyControl();
     if (!r.running) break;
     const now = monotonicMs();
-    if (now >= next || r.purgeRequested) {
+    // A change triggers a pass no sooner than MIN_CHANGE_INTERVAL_MS after the last one, so a
+    // burst of flow_mods (or of learned flows) costs a few dumps a second, not one per message.
+    if (now >= next || r.purgeRequested || (r.changed && now - last >= MIN_CHANGE_INTERVAL_MS)) {
+      r.changed = false;
+      last = now;
       try {
         r.pass();
       } catch (e) {
