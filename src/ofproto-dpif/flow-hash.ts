@@ -1,7 +1,6 @@
 /**
  * OVS's flow hashes for multipath and bundle (lib/flow.c `flow_hash_fields()` /
- * `flow_mask_hash_fields()`), over OVS's hash primitives (lib/hash.h, the Murmur3-based
- * variant OVS uses on x86-64 without SSE4.2, as Debian builds it; lib/jhash.c). The values
+ * `flow_mask_hash_fields()`), over OVS's hash primitives (src/util/ovs-hash.ts). The values
  * must equal OVS's bit for bit, so that a multipath or bundle picks the same link: the byte
  * layouts below are those of the C structs OVS hashes, read as little-endian words as an x86-64
  * host reads them.
@@ -14,90 +13,12 @@ import {
   bytes, ETH_TYPE_IP, ETH_TYPE_IPV6, FLOW_NW_FRAG_MASK, get, IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, isIpAny, PT_ETH, S,
   VLAN_CFI, VLAN_VID_MASK, wcExact, wcOr,
 } from './flow';
-
-const rot = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-/** OVS `hash_add()` (mhash_add): one 32-bit word into a running hash. */
-export function hashAdd(hash: number, data: number): number {
-  data >>>= 0;
-  if (data) {
-    data = Math.imul(data, 0xcc9e2d51) >>> 0;
-    data = rot(data, 15);
-    data = Math.imul(data, 0x1b873593) >>> 0;
-    hash = (hash ^ data) >>> 0;
-  }
-  hash = rot(hash >>> 0, 13);
-  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
-}
-
-/** OVS `hash_finish()`: mhash_finish(hash ^ final). */
-export function hashFinish(hash: number, final: number): number {
-  let h = (hash ^ final) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h = (h ^ (h >>> 13)) >>> 0;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** OVS `hash_2words()`. */
-export function hash2Words(x: number, y: number): number {
-  return hashFinish(hashAdd(hashAdd(x, 0), y), 8);
-}
+import { hashAdd, hashFinish, hashInt, jhashBytes } from '../util/ovs-hash';
 
 /** OVS `hash_add64()` of the 8 bytes at `b[o]`, read as a little-endian 64-bit word. */
 function hashAdd64(hash: number, b: Uint8Array, o: number): number {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return hashAdd(hashAdd(hash, buf.readUInt32LE(o)), buf.readUInt32LE(o + 4));
-}
-
-function jhashMix(s: Uint32Array): void {
-  let [a, b, c] = s;
-  a = (a - c) >>> 0; a = (a ^ rot(c, 4)) >>> 0; c = (c + b) >>> 0;
-  b = (b - a) >>> 0; b = (b ^ rot(a, 6)) >>> 0; a = (a + c) >>> 0;
-  c = (c - b) >>> 0; c = (c ^ rot(b, 8)) >>> 0; b = (b + a) >>> 0;
-  a = (a - c) >>> 0; a = (a ^ rot(c, 16)) >>> 0; c = (c + b) >>> 0;
-  b = (b - a) >>> 0; b = (b ^ rot(a, 19)) >>> 0; a = (a + c) >>> 0;
-  c = (c - b) >>> 0; c = (c ^ rot(b, 4)) >>> 0; b = (b + a) >>> 0;
-  s[0] = a; s[1] = b; s[2] = c;
-}
-
-function jhashFinal(s: Uint32Array): void {
-  let [a, b, c] = s;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 14)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rot(c, 11)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rot(a, 25)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 16)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rot(c, 4)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rot(a, 14)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 24)) >>> 0;
-  s[0] = a; s[1] = b; s[2] = c;
-}
-
-/** OVS `jhash_bytes()`: Jenkins' lookup3 over `p`, little-endian words. */
-export function jhashBytes(p: Uint8Array, basis: number): number {
-  const buf = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-  let n = buf.length;
-  const s = new Uint32Array(3);
-  s[0] = s[1] = s[2] = (0xdeadbeef + n + basis) >>> 0;
-  let o = 0;
-  while (n >= 12) {
-    s[0] += buf.readUInt32LE(o);
-    s[1] += buf.readUInt32LE(o + 4);
-    s[2] += buf.readUInt32LE(o + 8);
-    jhashMix(s);
-    n -= 12;
-    o += 12;
-  }
-  if (n) {
-    const tmp = Buffer.alloc(12);
-    buf.copy(tmp, 0, o);
-    s[0] += tmp.readUInt32LE(0);
-    s[1] += tmp.readUInt32LE(4);
-    s[2] += tmp.readUInt32LE(8);
-    jhashFinal(s);
-  }
-  return s[2];
 }
 
 /** The TCIs of the flow's VLAN headers (OVS `flow->vlans[0..1].tci`): outer, then inner (0 if none). */
@@ -264,3 +185,6 @@ export function flowMaskHashFields(flow: Uint8Array, wc: Uint8Array, fields: num
       throw new RangeError(`unknown nx_hash_fields ${fields}`);
   }
 }
+
+/** OVS `hash_2words()`, which is `hash_int()`. */
+export const hash2Words = hashInt;
