@@ -30,6 +30,8 @@ import { OFP10_VERSION, OFP15_VERSION, VERSION_NAMES } from '../openflow/common'
 import { featuresToKbps, OFPUTIL_PC_PORT_DOWN, OFPUTIL_PS_LINK_DOWN, OFPUTIL_PS_LIVE, PortDesc } from '../openflow/ofp-port';
 import { BridgeOfproto, BridgeOfprotoEnv, BridgeOfprotoSettings } from '../ofproto-dpif/bridge-ofproto';
 import type { TableSettings } from '../ofproto-dpif/flow-table';
+import { CLS_MAX_TRIES } from '../ofproto-dpif/classifier';
+import { clsPrefixField } from '../ofproto-dpif/cls-fields';
 import { FLOW_LEN } from '../openflow/meta-flow';
 import { parseSubfield, subfieldMask } from '../openflow/ofp-actions-fields';
 import { decodeEthtoolFeatures, readNetdevState } from '../util/netdev-sysfs';
@@ -549,7 +551,7 @@ export class BridgeLayer {
   /**
    * `Bridge.flow_tables` → per-table settings (ovs-vswitchd.conf.db(5) Flow_Table): name,
    * flow_limit, overflow_policy, groups (subfields dividing the table into eviction groups) and
-   * prefixes. A `groups` entry that does not parse is logged and left out, as OVS does.
+   * prefixes. A `groups` or `prefixes` entry that does not parse is logged and left out, as OVS does.
    */
   private flowTableSettings(b: WantedBridge): Map<number, TableSettings> {
     const out = new Map<number, TableSettings>();
@@ -577,11 +579,41 @@ export class BridgeLayer {
         }
         t.evictionGroupMask = mask;
       }
-      const prefixes = uuidSet(row.prefixes);
-      if (prefixes.length) t.prefixes = prefixes.includes('none') ? [] : prefixes;
+      const prefixes = this.prefixFields(b.name, k, uuidSet(row.prefixes));
+      if (prefixes) t.prefixes = prefixes;
       out.set(k, t);
     }
     return out;
+  }
+
+  /**
+   * `Flow_Table.prefixes` of table `tableId` → the fields to track, as bridge.c does: "none"
+   * tracks nothing; unknown or incompatible fields, and those beyond CLS_MAX_TRIES (3), are
+   * logged and left out; when no field is left (and "none" was not given) the default
+   * (ip_dst, ip_src) applies and undefined is returned. Otherwise logs the fields in use.
+   */
+  private prefixFields(bridge: string, tableId: number, names: readonly string[]): string[] | undefined {
+    const fields: string[] = [];
+    let useDefault = true;
+    for (const name of names) {
+      if (name === 'none') {
+        useDefault = false;
+        fields.length = 0;
+        break;
+      }
+      const f = clsPrefixField(name);
+      if (typeof f === 'string') {
+        this.log.warn(`bridge ${bridge}: 'prefixes' with ${f}`);
+      } else if (fields.length >= CLS_MAX_TRIES) {
+        this.log.warn(`bridge ${bridge}: 'prefixes' with too many fields, field not used: ${name}`);
+      } else {
+        useDefault = false;
+        fields.push(f.name);
+      }
+    }
+    if (useDefault) return undefined;
+    this.log.info(`bridge ${bridge} table ${tableId}: Prefix lookup with: ${fields.join(',') || 'none'}.`);
+    return fields;
   }
 
   /** Writes ofport/ifindex/mac_in_use/error, datapath_id and cur_cfg — only what changed. */
