@@ -45,7 +45,7 @@ import {
   startOvsdb,
   startReferenceVswitchd,
   type VswitchdHandle,
-  pingArgs,
+  pingEach,
 } from './lib/env';
 
 requireKernel();
@@ -252,7 +252,7 @@ async function scenario(which: Which): Promise<{ outcomes: Outcome[]; exit: Outc
       pairs.push(p);
       await ovsdb.vsctl(['add-port', 'br0', p.hostIf]);
     }
-    const ping = await pairs[0].exec(pingArgs(pairs[1].addr, 3, 0.3));
+    const ping = await pingEach(pairs[0], pairs[1].addr, 3, 0.3);
     assert.match(ping.stdout, / 0% packet loss/, `${which} forwards`);
     await sleep(500);
     const br0Mac = fs.readFileSync('/sys/class/net/br0/address', 'utf8').trim();

@@ -21,7 +21,7 @@ import {
   startOurVswitchd,
   startOvsdb,
   startReferenceVswitchd,
-  pingArgs,
+  pingEach,
 } from './lib/env';
 
 requireKernel();
@@ -48,7 +48,7 @@ async function scenario(which: 'reference' | 'ts-vswitchd'): Promise<Observed> {
     }
     const ofports = [];
     for (const name of ['br0', 'tsvd1', 'tsvd2']) ofports.push(`${name}=${(await ovsdb.vsctl(['get', 'Interface', name, 'ofport'])).stdout.trim()}`);
-    const ping = await pairs[0].exec(pingArgs(pairs[1].addr, 3, 0.3));
+    const ping = await pingEach(pairs[0], pairs[1].addr, 3, 0.3);
     await sleep(300);
     const show = await run(['ovs-dpctl', 'show']);
     const dump = await run(['ovs-dpctl', 'dump-flows']);

@@ -20,7 +20,7 @@ import {
   startOvsdb,
   startReferenceVswitchd,
   type VswitchdHandle,
-  pingArgs,
+  pingEach,
 } from './lib/env';
 
 requireKernel();
@@ -111,7 +111,7 @@ test(
 
       pairs.push(await netnsPair('tsvh-a', '10.0.0.1'), await netnsPair('tsvh-b', '10.0.0.2'));
       await db.vsctl(['add-port', 'br0', 'tsvh-a', '--', 'add-port', 'br0', 'tsvh-b']);
-      const ping = await pairs[0].exec(pingArgs('10.0.0.2', 3));
+      const ping = await pingEach(pairs[0], '10.0.0.2', 3);
       assert.equal(ping.code, 0, ping.stdout + ping.stderr);
       assert.match(await run(['ovs-dpctl', 'dump-flows']), /in_port\(/);
     } finally {

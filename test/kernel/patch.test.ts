@@ -22,7 +22,7 @@ import {
   startOvsdb,
   type VswitchdHandle,
   waitFor,
-  pingArgs,
+  pingEach,
 } from './lib/env';
 
 requireKernel();
@@ -89,7 +89,7 @@ describe('patch ports on openvswitch.ko', { timeout: scaled(600_000) }, () => {
     // the 3 s the kernel gives ARP resolution: resolve the neighbour first, then count losses.
     await waitFor(async () => (await ns1.exec(['ping', '-c', '1', '-W', String(Math.ceil(scaled(2000) / 1000)), ns2.addr])).code === 0,
       scaled(30_000), { intervalMs: 500, what: `${ns2.addr} to answer a ping through the patch` });
-    const ping = await ns1.exec(pingArgs(ns2.addr, 5));
+    const ping = await pingEach(ns1, ns2.addr, 5);
     if (ping.code !== 0) {
       const fdb = async (br: string): Promise<string> => (await vswitchd.appctl(['fdb/show', br])).stdout;
       const arp = (await ns1.exec(['ip', 'neigh'])).stdout;

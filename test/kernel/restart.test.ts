@@ -46,7 +46,7 @@ import {
   vswitchdArgs,
   waitFor,
   waitReconfigured,
-  pingArgs,
+  pingEach,
 } from './lib/env';
 
 requireKernel();
@@ -138,7 +138,7 @@ async function buildTopology(ovsdb: OvsdbHandle, tag: string): Promise<Topology>
   await b.exec(['ip', 'neigh', 'replace', a.addr, 'lladdr', a.mac, 'dev', b.nsIf, 'nud', 'permanent'], { check: true });
   await ovsdb.vsctl(['add-port', 'br0', a.hostIf]);
   await ovsdb.vsctl(['add-port', 'br0', b.hostIf]);
-  const ping = await a.exec(pingArgs(b.addr, 3));
+  const ping = await pingEach(a, b.addr, 3);
   assert.match(ping.stdout, / 0% packet loss/, `ping through br0 before the restart: ${ping.stdout}`);
   return {
     a,

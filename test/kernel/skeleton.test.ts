@@ -23,7 +23,7 @@ import {
   startOvsdb,
   type VswitchdHandle,
   waitFor,
-  pingArgs,
+  pingEach,
 } from './lib/env';
 
 requireKernel();
@@ -89,7 +89,7 @@ describe('walking skeleton on openvswitch.ko', { timeout: scaled(600_000) }, () 
   });
 
   test('a ping crosses br0 with 0% loss, over megaflows our handlers installed', async () => {
-    const ping = await ns1.exec(pingArgs(ns2.addr, 5));
+    const ping = await pingEach(ns1, ns2.addr, 5);
     if (ping.code !== 0) {
       // The datapath's lost counter tells a dropped upcall from a dropped execute; our log names failures.
       const show = await run(['ovs-dpctl', 'show']);
@@ -195,7 +195,7 @@ describe('per-vport upcall dispatch', { timeout: scaled(300_000) }, () => {
         pairs.push(p);
         await ovsdb.vsctl(['add-port', 'br0', p.hostIf]);
       }
-      const ping = await pairs[0].exec(pingArgs(pairs[1].addr, 3));
+      const ping = await pingEach(pairs[0], pairs[1].addr, 3);
       assert.equal(ping.code, 0, ping.stdout);
       const log = await run(['cat', d.logFile]);
       assert.match(log, /Datapath dispatch mode: per-vport/);

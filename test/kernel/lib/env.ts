@@ -32,17 +32,32 @@ export function scaled(ms: number): number {
 }
 
 /**
- * `ping` arguments that send `count` echo requests `intervalS` seconds apart to `addr` and wait
- * for every reply until a scaled deadline (`-w`), instead of iputils' default linger after the
- * last request (twice the largest RTT seen so far). That linger made a test flaky: when the
- * last request, sent after its megaflow was installed, came back in a few ms while earlier ones
- * still waited in a cold handler of the emulated guest, ping gave up on them before their
- * replies came and reported loss although nothing was dropped. A reply that never comes still
- * counts as lost.
+ * Pings `addr` from `pair`'s namespace `count` times, one `ping -c 1` after another
+ * `intervalS` seconds apart, each waiting up to a scaled 5 s for its own reply. Why not one
+ * `ping -c N`: after its last request iputils lingers only twice the largest RTT seen so far, so
+ * when the last request (sent after its megaflow was installed) came back in a few ms while the
+ * first ones still waited in a cold handler of the emulated guest, ping gave up on them and
+ * reported loss although nothing was dropped; and with `-w` it keeps sending until N replies
+ * came, counting the extra requests still in flight as lost. A reply that never comes is lost.
+ * @returns code 0 when every request was answered (else 1); stdout holds the reply lines
+ *          and ends with the line `<count> packets transmitted, <n> received, <p>% packet loss`
  */
-export function pingArgs(addr: string, count: number, intervalS = 0.2): string[] {
-  const deadlineS = Math.ceil(count * intervalS + scaled(5000) / 1000);
-  return ['ping', '-c', String(count), '-i', String(intervalS), '-w', String(deadlineS), addr];
+export async function pingEach(pair: NetnsPair, addr: string, count: number, intervalS = 0.2): Promise<ShResult> {
+  const waitS = String(Math.ceil(scaled(5000) / 1000));
+  let stdout = '';
+  let stderr = '';
+  let received = 0;
+  for (let i = 0; i < count; i++) {
+    if (i) await sleep(intervalS * 1000);
+    const r = await pair.exec(['ping', '-c', '1', '-W', waitS, addr]);
+    // Only the reply lines: each ping's own statistics would read as the whole run's.
+    stdout += r.stdout.split('\n').filter((l) => / bytes from /.test(l)).map((l) => `${l}\n`).join('');
+    stderr += r.stderr;
+    if (r.code === 0) received++;
+  }
+  const loss = Math.round((100 * (count - received)) / count);
+  stdout += `${count} packets transmitted, ${received} received, ${loss}% packet loss\n`;
+  return { stdout, stderr, code: received === count ? 0 : 1, timedOut: false };
 }
 
 /** Path of Debian's OVSDB schema for the Open_vSwitch database. */
