@@ -100,6 +100,8 @@ async function play(which: Which): Promise<Played> {
   let unixctl: UnixctlClient | undefined;
   const results: ScenarioResult[] = [];
   const started = Date.now();
+  let loadMs = 0;
+  let probeMs = 0;
   try {
     daemon = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
     shell = new PersistentShell(ovsdb.env, path.join(ROOT, 'scratch'));
@@ -124,9 +126,12 @@ async function play(which: Which): Promise<Played> {
       timeoutS,
       onScenario: (res) => {
         results.push(res);
+        loadMs += res.loadMs ?? 0;
+        probeMs += res.probeMs ?? 0;
         // Progress, readable on the host while the guest runs (node --test shows output at the end).
         if (process.env.OVSVM_OUT && results.length % 25 === 0) {
-          const line = `${which}: ${results.length}/${CORPUS.scenarios.length} scenarios, ${((Date.now() - started) / 1000).toFixed(0)} s\n`;
+          const line = `${which}: ${results.length}/${CORPUS.scenarios.length} scenarios, ${((Date.now() - started) / 1000).toFixed(0)} s`
+            + ` (loading flows ${(loadMs / 1000).toFixed(0)} s, tracing ${(probeMs / 1000).toFixed(0)} s)\n`;
           fs.appendFileSync(path.join(process.env.OVSVM_OUT, 'trace-progress.txt'), line);
         }
       },

@@ -389,6 +389,9 @@ export interface ScenarioResult {
   /** Errors from loading the scenario's groups/flows (empty when all loaded). */
   loadErrors: string[];
   probes: ProbeResult[];
+  /** Wall-clock ms spent loading groups and flows, and tracing the probes (progress reports). */
+  loadMs?: number;
+  probeMs?: number;
 }
 
 /** How {@link playTraceCorpus} reaches the switch. */
@@ -431,6 +434,7 @@ export async function playTraceCorpus(corpus: TraceCorpus, opts: PlayOptions): P
       const check = (what: string, r: ShellResult): void => {
         if (r.code !== 0) loadErrors.push(`${what} exited ${r.code}: ${r.stderr.trim()}`);
       };
+      const t0 = Date.now();
       if (hadGroups || s.groups.length > 0) {
         check('del-groups', await shell.run(['ovs-ofctl', ...ver, 'del-groups', 'br0'], timeoutS));
         // A flow that names a group that is gone was deleted with it: replace-flows below
@@ -443,12 +447,13 @@ export async function playTraceCorpus(corpus: TraceCorpus, opts: PlayOptions): P
       hadGroups = s.groups.length > 0;
       fs.writeFileSync(flowFile, s.flows.join('\n') + '\n');
       check('replace-flows', await shell.run(['ovs-ofctl', ...ver, 'replace-flows', 'br0', flowFile], timeoutS));
+      const t1 = Date.now();
       const probes: ProbeResult[] = [];
       for (const p of s.probes) {
         const r = await unixctl.call('ofproto/trace', ['br0', ...p.args]);
         probes.push({ args: p.args, ok: r.ok, output: r.text, lines: normaliseTraceLines(traceLines(r.text)) });
       }
-      const res: ScenarioResult = { id: s.id, loadErrors, probes };
+      const res: ScenarioResult = { id: s.id, loadErrors, probes, loadMs: t1 - t0, probeMs: Date.now() - t1 };
       results.push(res);
       opts.onScenario?.(res, results.length - 1);
     }
