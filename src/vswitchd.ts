@@ -190,7 +190,11 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
       log: connmgrLog,
       applyFlowDelta: (br, delta) => udpif.applyFlowDelta(br, delta),
       portCounters: async (odpPort) => (await dpif.vportGetByNumber(dp.dpIfindex, odpPort)).stats,
-      settingsChanged: () => void reconfigure(),
+      settingsChanged: () => {
+        r.bridge?.refreshWorkerSettings();
+        ofproto.noteConfig(udpif.getConfig());
+      },
+      statusChanged: () => void reconfigure(),
       packetOut: (br, packet, inPort, ofpacts): Promise<void> => executePacketOut(dpif, dp.dpIfindex, udpif, bridge, br, packet, inPort, ofpacts),
       meterFeatures: mf,
       meters: mf ? new DpifMeters(dpif, dp.dpIfindex, mf.maxMeters, (t) => dpifLog.warn(t)) : undefined,

@@ -375,18 +375,7 @@ export class BridgeLayer {
       };
       const floodVlans = [...new Set(intSet(b.row.flood_vlans))].filter((v) => v >= 0 && v <= 4095).sort((x, y) => x - y);
       if (floodVlans.length) bc.floodVlans = floodVlans;
-      const ws = this.ofprotos.get(b.name)?.workerSettings();
-      if (ws) {
-        bc.fragHandling = ws.fragHandling;
-        bc.tableMiss = ws.tableMiss;
-        bc.packetInOnMiss = ws.packetInOnMiss;
-        if (Object.keys(ws.meters).length) bc.meters = ws.meters;
-        for (const p of ports) if (ws.portConfig[p.ofport]) p.config = ws.portConfig[p.ofport];
-        for (const p of ports) if (ws.portState[p.ofport]) p.state = ws.portState[p.ofport];
-        if (ws.groups.length) bc.groups = ws.groups;
-      } else {
-        bc.packetInOnMiss = false;
-      }
+      this.applyWorkerSettings(bc);
       config.bridges.push(bc);
     }
     for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
@@ -398,16 +387,66 @@ export class BridgeLayer {
     // megaflows a restarted daemon adopts.
     if (this.ofprotoEnv) this.createOfprotos(bridges);
 
-    // Groups hold bigints (selection_method_param, ofpact fields), which JSON cannot show as is.
-    const json = JSON.stringify(config.bridges, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-    if (json !== this.lastConfigJson) {
-      this.lastConfigJson = json;
-      config.version = ++this.configVersion;
-      this.udpif.setConfig(config);
-    }
+    this.shipConfig(config);
 
     if (this.ofprotoEnv) await this.reconcileOfprotos(bridges, config);
     await this.writeBack(bridges, nextCfg);
+  }
+
+  /**
+   * Copies bridge `bc.name`'s OpenFlow-side settings ({@link BridgeOfproto.workerSettings}:
+   * fragment handling, table-miss, packet-in on miss, datapath meters, port_mod config, port
+   * state, groups) into `bc`, replacing what it held.
+   */
+  private applyWorkerSettings(bc: BridgeConfig): void {
+    delete bc.fragHandling;
+    delete bc.tableMiss;
+    delete bc.meters;
+    delete bc.groups;
+    for (const p of bc.ports) {
+      delete p.config;
+      delete p.state;
+    }
+    const ws = this.ofprotos.get(bc.name)?.workerSettings();
+    if (!ws) {
+      bc.packetInOnMiss = false;
+      return;
+    }
+    bc.fragHandling = ws.fragHandling;
+    bc.tableMiss = ws.tableMiss;
+    bc.packetInOnMiss = ws.packetInOnMiss;
+    if (Object.keys(ws.meters).length) bc.meters = ws.meters;
+    for (const p of bc.ports) if (ws.portConfig[p.ofport]) p.config = ws.portConfig[p.ofport];
+    for (const p of bc.ports) if (ws.portState[p.ofport]) p.state = ws.portState[p.ofport];
+    if (ws.groups.length) bc.groups = ws.groups;
+  }
+
+  /** Ships `config` to the workers (with the next version) unless it equals what they have. */
+  private shipConfig(config: OfprotoConfig): void {
+    // Groups hold bigints (selection_method_param, ofpact fields), which JSON cannot show as is.
+    const json = JSON.stringify(config.bridges, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    if (json === this.lastConfigJson) return;
+    this.lastConfigJson = json;
+    config.version = ++this.configVersion;
+    this.udpif.setConfig(config);
+  }
+
+  /**
+   * What an OpenFlow message or connection changed (a group, meter, port_mod, table_mod,
+   * SET_CONFIG, or the connections that decide packet-ins on a table miss) reaches the workers:
+   * the workers' configuration is rebuilt from the current one with every bridge's
+   * {@link applyWorkerSettings} and shipped if it differs. No database, netdev or vport work:
+   * `ovs-ofctl` connects and disconnects for every command, and a full reconfiguration each
+   * time made OpenFlow commands several times slower than against OVS.
+   */
+  refreshWorkerSettings(): void {
+    const cur = this.udpif.getConfig();
+    const config: OfprotoConfig = {
+      version: cur.version,
+      bridges: cur.bridges.map((bc) => ({ ...bc, ports: bc.ports.map((p) => ({ ...p })) })),
+    };
+    for (const bc of config.bridges) this.applyWorkerSettings(bc);
+    this.shipConfig(config);
   }
 
   /**

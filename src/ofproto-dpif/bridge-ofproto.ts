@@ -116,6 +116,8 @@ export interface BridgeOfprotoEnv {
   ctFlush?(req: CtFlushRequest): Promise<void>;
   /** the worker settings of {@link BridgeOfproto.workerSettings} may have changed */
   settingsChanged?(): void;
+  /** a controller connection's status changed: `Controller.is_connected`/`role`/`status` to write */
+  statusChanged?(): void;
   /** executes a PACKET_OUT: translation and the datapath execute are the daemon's business */
   packetOut?(bridge: string, packet: Buffer, inPort: number, ofpacts: Ofpact[]): Promise<void>;
 }
@@ -210,7 +212,7 @@ export class BridgeOfproto {
       { bridge: name, allowedVersions: settings.allowedVersions, warn: (t) => env.log.warn(t), info: (t) => env.log.info(t), err: (t) => env.log.err(t) },
     );
     // Controller connection state goes to the database (Controller.is_connected, status).
-    this.connmgr.on('status', () => env.settingsChanged?.());
+    this.connmgr.on('status', () => env.statusChanged?.());
     this.expiryTimer = setInterval(() => {
       this.expire();
       this.failOpenRun();

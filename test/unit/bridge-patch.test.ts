@@ -113,3 +113,29 @@ test('patch ports OVS rejects get ofport -1 and its error; one without usable pe
   assert.deepEqual(br0.ports.map((p) => p.name).sort(), ['br0', 'pd', 'pf', 'pg']);
   assert.equal(br0.ports.find((p) => p.name === 'pd')?.patch?.peer, undefined);
 });
+
+test('refreshWorkerSettings ships OpenFlow-side settings without a reconfiguration, and nothing when they did not change', async () => {
+  const s = setup([{ bridge: 'br0', name: 'pa', type: 'patch', options: { peer: 'pb' }, ofportRequest: 5 },
+    { bridge: 'br1', name: 'pb', type: 'patch', options: { peer: 'pa' }, ofportRequest: 6 }]);
+  await s.layer.reconfigure();
+  const before = s.config();
+  s.layer.refreshWorkerSettings();
+  assert.equal(s.config(), before, 'unchanged settings: no new configuration for the workers');
+  // An OpenFlow connection and a port_mod on br0 (what BridgeOfproto.workerSettings reports).
+  const ws = { fragHandling: 0, tableMiss: {}, packetInOnMiss: true, portConfig: { 5: 1 } as Record<number, number>, meters: {}, portState: {}, groups: [] };
+  (s.layer.ofprotos as Map<string, unknown>).set('br0', { workerSettings: () => ws });
+  const cfgWrites = s.written.size;
+  s.layer.refreshWorkerSettings();
+  const after = s.config();
+  assert.equal(after.version, before.version + 1);
+  const br0 = after.bridges.find((b) => b.name === 'br0')!;
+  assert.equal(br0.packetInOnMiss, true);
+  assert.equal(br0.ports.find((p) => p.name === 'pa')?.config, 1);
+  assert.deepEqual(br0.ports.find((p) => p.name === 'pa')?.patch, { peerName: 'pb', peer: { bridge: 'br1', ofport: 6 } });
+  assert.equal(before.bridges.find((b) => b.name === 'br0')!.ports.find((p) => p.name === 'pa')?.config, undefined, 'the shipped configuration was not modified');
+  assert.equal(s.written.size, cfgWrites, 'nothing written to the database');
+  // Back to no settings: the port config goes away again.
+  ws.portConfig = {};
+  s.layer.refreshWorkerSettings();
+  assert.equal(s.config().bridges.find((b) => b.name === 'br0')!.ports.find((p) => p.name === 'pa')?.config, undefined);
+});
