@@ -12,6 +12,7 @@
  * the kernel, so traffic keeps flowing on existing megaflows and a restarted daemon adopts them.
  * `ovs-appctl exit --cleanup` deletes the datapath (and with it every vport and flow) first.
  */
+import type { FinTimeoutEffect, LearnedFlow } from './ofproto-dpif/xlate-learn';
 import { formatFeatureLog, probeDatapathFeatures } from './dpif-netlink/features';
 import { versionText, type VswitchdOptions } from './cli';
 import { BridgeLayer, BRIDGE_MONITORED_TABLES } from './bridge/bridge';
@@ -224,7 +225,7 @@ async function start(r: Running, opts: VswitchdOptions, log: VlogModule): Promis
   r.parts.xlateBridge = (br) => mainXlateBridge(udpif, bridge, br);
   udpif.on('rule-stats', (br, credits, tables) => bridge.ofprotos.get(br)?.creditRules(credits, tables));
   udpif.on('packet-in', (pin) => bridge.ofprotos.get(pin.bridge)?.sendPacketIn(pin));
-  udpif.on('xlate-effects', (br, learns, fins) => bridge.ofprotos.get(br)?.applyXlateEffects(learns, fins));
+  udpif.on('xlate-effects', (br, learns, fins) => applyXlateEffects(bridge, br, learns, fins));
   bridge.adoptVports(existing);
 
   ovsdb.on('connected', () => log.info(`${opts.database}: connected`));
@@ -284,6 +285,18 @@ function mainXlateBridge(udpif: Udpif, bridge: BridgeLayer, br: string): XlateBr
 }
 
 /**
+ * Applies a translation's learned flows and fin_timeout reductions, each to the bridge it names
+ * (a learn or fin_timeout reached through a patch port belongs to the peer bridge), `br` (the
+ * translation's input bridge) for learned flows that name none.
+ */
+function applyXlateEffects(bridge: BridgeLayer, br: string, learns: readonly LearnedFlow[], fins: readonly FinTimeoutEffect[]): void {
+  const names = new Set<string>([...learns.map((l) => l.bridge ?? br), ...fins.map((f) => f.bridge)]);
+  for (const name of names) {
+    bridge.ofprotos.get(name)?.applyXlateEffects(learns.filter((l) => (l.bridge ?? br) === name), fins.filter((f) => f.bridge === name));
+  }
+}
+
+/**
  * Executes a PACKET_OUT on bridge `br` (OVS `ofproto_dpif_execute_actions()`): translates the
  * actions against the bridge's tables, ports and MAC table on the main thread, runs the result
  * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`), and sends the packet-ins it produced.
@@ -301,7 +314,7 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const tables = new Map<number, TableCredit>();
   addTableLookups(tables, r.tableLookups, 1n);
   o.creditRules(r.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...tables.values()]);
-  o.applyXlateEffects(r.learns ?? [], r.finTimeouts ?? []);
+  applyXlateEffects(bridge, br, r.learns ?? [], r.finTimeouts ?? []);
   for (const p of r.peers ?? []) {
     const peerTables = new Map<number, TableCredit>();
     addTableLookups(peerTables, p.tableLookups, 1n);

@@ -436,8 +436,8 @@ export class BridgeLayer {
    * SET_CONFIG, or the connections that decide packet-ins on a table miss) reaches the workers:
    * the workers' configuration is rebuilt from the current one with every bridge's
    * {@link applyWorkerSettings} and shipped if it differs. No database, netdev or vport work:
-   * `ovs-ofctl` connects and disconnects for every command, and a full reconfiguration each
-   * time made OpenFlow commands several times slower than against OVS.
+   * `ovs-ofctl` connects and disconnects for every command, and a full reconfiguration each time
+   * was needless work (the ofctl corpus in the guest: 156 s before, 131 s after; OVS 83 s).
    */
   refreshWorkerSettings(): void {
     const cur = this.udpif.getConfig();

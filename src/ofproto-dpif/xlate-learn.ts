@@ -32,6 +32,8 @@ import { S, wcExact } from './flow';
 
 /** A flow_mod produced by a learn action, in a form that survives postMessage. */
 export interface LearnedFlow {
+  /** the bridge whose tables get the flow: where the learn action ran (a patch peer's, maybe); set by xlate */
+  bridge?: string;
   tableId: number;
   priority: number;
   /** the learned match: FLOW_LEN bytes of values and of wildcards (1 = matched) */
@@ -52,6 +54,8 @@ export interface LearnedFlow {
 
 /** A fin_timeout that must lower a rule's timeouts (OVS `xlate_fin_timeout__()`). */
 export interface FinTimeoutEffect {
+  /** the bridge whose rule it is (translation may have continued in a patch port's peer) */
+  bridge: string;
   ruleId: number;
   /** seconds, 0 = leave alone */
   idleTimeout: number;

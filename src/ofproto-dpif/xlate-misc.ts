@@ -239,7 +239,7 @@ export function xlateFinTimeout(ctx: Ctx, a: OfpactOf<'fin_timeout'>): void {
   if (!ctx.rule || !ctx.input.allowSideEffects) return;
   const tcpFlags = ctx.input.tcpFlags ?? (get(ctx.input.flow, S.nw_proto) === IPPROTO_TCP ? get(ctx.input.flow, S.tcp_flags) : 0);
   if (!(tcpFlags & (TCP_FIN | TCP_RST))) return;
-  (ctx.res.finTimeouts ??= []).push({ ruleId: ctx.rule.id, idleTimeout: a.finIdleTimeout, hardTimeout: a.finHardTimeout });
+  (ctx.res.finTimeouts ??= []).push({ bridge: ctx.br.name, ruleId: ctx.rule.id, idleTimeout: a.finIdleTimeout, hardTimeout: a.finHardTimeout });
 }
 
 /**
@@ -253,6 +253,7 @@ export function xlateLearn(ctx: Ctx, a: OfpactOf<'learn'>): void {
     return;
   }
   const lf = learnExecute(a, ctx.flow);
+  lf.bridge = ctx.br.name;
   if (ctx.rule) lf.fromRule = ctx.rule.id;
   (ctx.res.learns ??= []).push(lf);
   ctx.res.trace.push(`learn: table=${lf.tableId} priority=${lf.priority}`);

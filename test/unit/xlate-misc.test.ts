@@ -217,7 +217,7 @@ test('fin_timeout consults nw_proto only; with side effects and a FIN it lowers 
   assert.equal(t.megaflow, 'recirc_id=0,eth,tcp,in_port=1,nw_frag=no');
   assert.equal(t.finTimeouts, undefined, 'no side effects in a trace');
   const t2 = trace(r, TCP4, true);
-  assert.deepEqual(t2.finTimeouts, [{ ruleId: t2.rules[0], idleTimeout: 5, hardTimeout: 0 }]);
+  assert.deepEqual(t2.finTimeouts, [{ bridge: 'br0', ruleId: t2.rules[0], idleTimeout: 5, hardTimeout: 0 }]);
   const t3 = trace(r, TCP4.replace('tcp_flags(fin)', 'tcp_flags(ack)'), true);
   assert.equal(t3.finTimeouts, undefined, 'no FIN or RST: nothing to lower');
 });

@@ -8,7 +8,7 @@ import { Match } from '../../src/openflow/match';
 import { formatMatch, parseMatch } from '../../src/openflow/match-format';
 import { OFPUTIL_PC_NO_RECV } from '../../src/openflow/ofp-port';
 import { OFPR_ACTION } from '../../src/openflow/ofp-switch';
-import type { Ofpact } from '../../src/openflow/ofpacts';
+import { NX_LEARN_DST_MATCH, NX_LEARN_SRC_FIELD, type Ofpact } from '../../src/openflow/ofpacts';
 import type { RuleSnapshot } from '../../src/ofproto-dpif/flow-table';
 import { get, S } from '../../src/ofproto-dpif/flow';
 import { flowFromOdpKey, ODPP_NONE } from '../../src/ofproto-dpif/odp-flow';
@@ -216,4 +216,18 @@ test('patch interface options are checked with OVS\'s error texts', () => {
   assert.equal(patchConfigError('p0', new Map([['peer', 'p0']])), 'p0: patch peer must not be self');
   assert.equal(patchConfigError('p0', new Map([['peer', 'p1'], ['x', 'y']])), "p0: patch type takes only a 'peer' argument");
   assert.equal(patchConfigError('p0', new Map([['peer', 'p1']])), undefined);
+});
+
+test('a learn in the peer bridge records that bridge, so the main thread adds the flow there', () => {
+  const learn = {
+    type: 'learn', idleTimeout: 0, hardTimeout: 0, priority: 100, tableId: 1, flags: 0, cookie: 0n, finIdleTimeout: 0,
+    finHardTimeout: 0, limit: 0,
+    specs: [{ srcType: NX_LEARN_SRC_FIELD, dstType: NX_LEARN_DST_MATCH, nBits: 48, src: { field: 'eth_src', ofs: 0, nBits: 48 }, dst: { field: 'eth_dst', ofs: 0, nBits: 48 } }],
+  } as Ofpact;
+  const { r } = bridges([{ match: 'in_port=1', ofpacts: [out(5)] }], [{ match: 'in_port=6', ofpacts: [learn, out(1)] }]);
+  const f = flowFromOdpKey(parseOdpFlowKey(ICMP(1)).key, (o) => r.portOfOdp(o)?.port.ofport ?? 0);
+  const x = xlate((o) => r.portOfOdp(o), f.odpInPort, { flow: f.flow, vlanTpid: f.vlanTpid, nowMs: 1000, mayLearn: true, allowSideEffects: true });
+  assert.equal(x.bridge, 'br0');
+  assert.equal(formatActions(x.actions), '3');
+  assert.deepEqual(x.learns?.map((l) => [l.bridge, l.tableId]), [['br1', 1]]);
 });
