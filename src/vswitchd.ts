@@ -308,7 +308,9 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
   const xb = mainXlateBridge(udpif, bridge, br);
   if (!o || !xb) return;
   const r = xlatePacketOut(xb, flowExtract(packet, inPort), packet, ofpacts, monotonicMs());
-  if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
+  if (r.helped) {
+    for (const e of r.helped) await dpif.packetExecute({ dpIfindex, packet: e.packet, keyRaw: r.odpKey, actionsRaw: e.odpActions });
+  } else if (r.odpActions.length) await dpif.packetExecute({ dpIfindex, packet, keyRaw: r.odpKey, actionsRaw: r.odpActions });
   // As OVS (xlate with resubmit_stats): the packet counts in the rules and tables it went through.
   const now = Date.now();
   const tables = new Map<number, TableCredit>();

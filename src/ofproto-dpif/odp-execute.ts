@@ -13,12 +13,19 @@
  * wire TCI without the CFI bit, as the kernel writes it) and `pop_vlan`. Actions that do not
  * change the packet (output, priority and mark) leave it alone. IPv6 extension headers are not
  * walked: behind them the L4 checksum is left as it is.
+ *
+ * Also the sets only userspace can do (OVS lib/packets.c `packet_set_arp()`, `packet_set_icmp()`,
+ * `packet_set_nd()`, `packet_set_nd_ext()`): ARP (opcode, addresses), ICMP/ICMPv6 type and
+ * code, ND target and source/target link-layer address options, ND reserved word and first
+ * option type, the ICMP/ICMPv6 checksum updated incrementally; and `odpExecuteWithHelp()`, which
+ * splits such an action list into what the datapath executes.
  */
 import type { OdpAction } from '../genl/actions';
 import type { OdpFlowKey } from '../genl/flow-key';
 import { parseIpv6 } from '../genl/addr';
 import {
-  ETH_TYPE_IP, ETH_TYPE_IPV6, ethTypeVlan, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, VLAN_CFI,
+  ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ethTypeVlan, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
+  VLAN_CFI,
 } from './flow';
 
 /** Ones'-complement sum helpers (RFC 1071 / RFC 1624). */
@@ -203,6 +210,99 @@ function setKey(p: Buffer, k: OdpFlowKey, m?: OdpFlowKey): void {
   if (k.tcp) setPorts(p, lay, IPPROTO_TCP, k.tcp, m?.tcp);
   if (k.udp) setPorts(p, lay, IPPROTO_UDP, k.udp, m?.udp);
   if (k.sctp) setPorts(p, lay, IPPROTO_SCTP, k.sctp, m?.sctp);
+  if (k.arp && lay.ethType === ETH_TYPE_ARP) setArp(p, lay.l3, k.arp, m?.arp);
+  const icmp = lay.ethType === ETH_TYPE_IP ? k.icmp && [k.icmp, m?.icmp, IPPROTO_ICMP] as const
+    : lay.ethType === ETH_TYPE_IPV6 ? k.icmpv6 && [k.icmpv6, m?.icmpv6, IPPROTO_ICMPV6] as const : undefined;
+  if (icmp && lay.proto === icmp[2] && lay.hasL4 && lay.l4 !== undefined && p.length >= lay.l4 + 4) {
+    const o = lay.l4;
+    const now = Buffer.from([icmp[0].type, icmp[0].code]);
+    replaceIcmp(p, o, o, masked(p.subarray(o, o + 2), now, icmp[1] && Uint8Array.of(icmp[1].type, icmp[1].code)));
+  }
+  if (lay.ethType === ETH_TYPE_IPV6 && lay.proto === IPPROTO_ICMPV6 && lay.l4 !== undefined && p.length >= lay.l4 + 24) {
+    if (k.ndExtensions) setNdExtensions(p, lay.l4, k.ndExtensions, m?.ndExtensions);
+    if (k.nd) setNd(p, lay.l4, k.nd, m?.nd);
+  }
+}
+
+/** Replaces bytes at `off` of an ICMP/ICMPv6 message starting at `l4`, updating its checksum. */
+function replaceIcmp(p: Buffer, l4: number, off: number, now: Buffer): void {
+  const old = Buffer.from(p.subarray(off, off + now.length));
+  if (old.equals(now)) return;
+  // Words of the checksummed data: align both to the message's 16-bit grid.
+  const start = l4 + ((off - l4) & ~1);
+  const end = Math.min(p.length, l4 + ((off + now.length - l4 + 1) & ~1));
+  const before = Buffer.from(p.subarray(start, end));
+  now.copy(p, off);
+  p.writeUInt16BE(csumReplace(p.readUInt16BE(l4 + 2), before, p.subarray(start, end)), l4 + 2);
+}
+
+/** OVS `packet_set_arp()` (Ethernet/IPv4 ARP). */
+function setArp(p: Buffer, l3: number, k: NonNullable<OdpFlowKey['arp']>, m?: NonNullable<OdpFlowKey['arp']>): void {
+  if (p.length < l3 + 28) return;
+  const op = Buffer.alloc(2);
+  op.writeUInt16BE(k.op);
+  const opMask = m && Buffer.alloc(2);
+  if (m && opMask) opMask.writeUInt16BE(m.op);
+  masked(p.subarray(l3 + 6, l3 + 8), op, opMask).copy(p, l3 + 6);
+  masked(p.subarray(l3 + 8, l3 + 14), macBytes(k.sha), m && macBytes(m.sha)).copy(p, l3 + 8);
+  masked(p.subarray(l3 + 14, l3 + 18), ipv4Bytes(k.sip), m && ipv4Bytes(m.sip)).copy(p, l3 + 14);
+  masked(p.subarray(l3 + 18, l3 + 24), macBytes(k.tha), m && macBytes(m.tha)).copy(p, l3 + 18);
+  masked(p.subarray(l3 + 24, l3 + 28), ipv4Bytes(k.tip), m && ipv4Bytes(m.tip)).copy(p, l3 + 24);
+}
+
+/** OVS `packet_set_nd()`: the target, and the first SLL (type 1) and TLL (type 2) options. */
+function setNd(p: Buffer, l4: number, k: NonNullable<OdpFlowKey['nd']>, m?: NonNullable<OdpFlowKey['nd']>): void {
+  replaceIcmp(p, l4, l4 + 8, masked(p.subarray(l4 + 8, l4 + 24), ipv6Bytes(k.target), m && ipv6Bytes(m.target)));
+  for (let o = l4 + 24; o + 8 <= p.length && p[o + 1] > 0; o += p[o + 1] * 8) {
+    const [mac, mask] = p[o] === 1 ? [k.sll, m?.sll] : p[o] === 2 ? [k.tll, m?.tll] : [];
+    if (mac !== undefined && p[o + 1] === 1) {
+      replaceIcmp(p, l4, o + 2, masked(p.subarray(o + 2, o + 8), macBytes(mac), mask === undefined ? undefined : macBytes(mask)));
+    }
+  }
+}
+
+/** OVS `packet_set_nd_ext()`: the reserved word after the checksum, the first option's type. */
+function setNdExtensions(p: Buffer, l4: number, k: NonNullable<OdpFlowKey['ndExtensions']>, m?: NonNullable<OdpFlowKey['ndExtensions']>): void {
+  const rsv = Buffer.alloc(4);
+  rsv.writeUInt32BE(k.ndReserved >>> 0);
+  const rsvMask = m && Buffer.alloc(4);
+  if (m && rsvMask) rsvMask.writeUInt32BE(m.ndReserved >>> 0);
+  replaceIcmp(p, l4, l4 + 4, masked(p.subarray(l4 + 4, l4 + 8), rsv, rsvMask));
+  if (p.length > l4 + 24) replaceIcmp(p, l4, l4 + 24, masked(p.subarray(l4 + 24, l4 + 25), Uint8Array.of(k.ndOptionsType), m && Uint8Array.of(m.ndOptionsType)));
+}
+
+/** Whether `a` sets a header the Linux datapath cannot set (OVS SLOW_ACTION's sets). */
+function needsHelp(a: OdpAction): boolean {
+  if (a.type !== 'set' && a.type !== 'set_masked') return false;
+  const k = a.key;
+  return !!(k.arp || k.icmp || k.icmpv6 || k.nd || k.ndExtensions);
+}
+
+/**
+ * OVS `dpif_execute_with_help()` for a SLOW_ACTION translation: splits `actions` into runs the
+ * datapath can execute, each with the packet as it is at that point; the sets it cannot do are
+ * applied here in userspace between runs (with the earlier runs' header changes, so only the
+ * header changes this module covers may precede such a set).
+ * @returns the executes to send, in order (none when only userspace sets remain)
+ */
+export function odpExecuteWithHelp(packet: Uint8Array, actions: readonly OdpAction[]): Array<{ packet: Buffer; actions: OdpAction[] }> {
+  const out: Array<{ packet: Buffer; actions: OdpAction[] }> = [];
+  let p: Buffer = Buffer.from(packet);
+  let run: OdpAction[] = [];
+  for (const a of actions) {
+    if (!needsHelp(a)) {
+      run.push(a);
+      continue;
+    }
+    if (run.length) {
+      out.push({ packet: p, actions: run });
+      p = odpExecuteActions(p, run);
+      run = [];
+    }
+    p = odpExecuteActions(p, [a]);
+  }
+  if (run.length) out.push({ packet: p, actions: run });
+  return out;
 }
 
 /**

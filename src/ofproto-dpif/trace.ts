@@ -295,6 +295,7 @@ export function ofprotoTrace(br: XlateBridge, req: TraceRequest): TraceOutput {
   text += `Megaflow: ${formatMatch(maskedMatch(req.flow, result.wc))}\n`;
   text += `Datapath actions: ${formatOdpActionsNamed(result, req.odpPortNames)}`;
   if (tracer.error) text += `\nTranslation failed (${xlateStrerror(tracer.error)}), packet is dropped.\n`;
+  else if (result.slowAction) text += '\nThis flow is handled by the userspace slow path because it:\n  - Uses action(s) not supported by datapath.\n';
   else text += '\n';
   return { text, result };
 }

@@ -16,7 +16,8 @@
  * Actions translated (ovs-actions(7)): output to a port (to a patch port: translation goes on in
  * the peer bridge, xlate-patch.ts), IN_PORT, LOCAL, NORMAL, FLOOD, ALL, CONTROLLER (with max_len), TABLE; drop (no actions); resubmit (port and/or table);
  * goto_table; write_metadata; set_field/load and move on Ethernet, VLAN, IPv4, IPv6, L4 port
- * fields, pkt_mark, in_port, metadata and registers (registers and metadata are userspace-only;
+ * fields, ICMP type/code, ARP and ND fields (which the Linux datapath cannot set: SLOW_ACTION,
+ * xlate-commit-nw.ts), pkt_mark, in_port, metadata and registers (registers and metadata are userspace-only;
  * packet fields are committed as OVS_ACTION_ATTR_SET_MASKED, or SET when every bit of the
  * datapath struct is set, before the next output, exactly as OVS's `commit_odp_actions()`);
  * mod_dl_src/dst, mod_nw_src/dst/tos/ecn/ttl, mod_tp_src/dst; push_vlan, pop_vlan/strip_vlan,
@@ -69,7 +70,7 @@ import {
   S, set, VLAN_CFI, VLAN_PCP_MASK, VLAN_PCP_SHIFT, VLAN_VID_MASK, wcExact, wcOr,
 } from './flow';
 import { MacLearnEvent, MacLearning } from './mac-learning';
-import { odpExecuteActions } from './odp-execute';
+import { odpExecuteActions, odpExecuteWithHelp } from './odp-execute';
 import { odpKeyFromFlow, ODPP_NONE } from './odp-flow';
 import type { FinTimeoutEffect, LearnedFlow } from './xlate-learn';
 import { commitMpls, decMplsTtl, MPLS_LABEL_MASK, MPLS_LABEL_SHIFT, MPLS_TC_MASK, MPLS_TC_SHIFT, MPLS_TTL_MASK, popMpls, pushMpls, setMplsBits } from './xlate-mpls';
@@ -85,6 +86,7 @@ import { xlateActionSet, xlateClearActions, xlateWriteActions } from './xlate-ac
 import type { FrozenState } from './recirc';
 import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
 import { type PortVlanConfig, xlateNormal } from './xlate-normal';
+import { commitSetIcmp, commitSetNwExtra } from './xlate-commit-nw';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -214,6 +216,12 @@ export interface XlateResult {
   packetIns: XlatePacketIn[];
   /** true when some packet goes to the controller: execute, but install no megaflow */
   slow: boolean;
+  /**
+   * OVS SLOW_ACTION: the actions set ARP, ICMP or ND headers, which the Linux datapath cannot
+   * do (xlate-commit-nw.ts): install no megaflow, execute each packet with the sets applied in
+   * userspace (odp-execute.ts `odpExecuteWithHelp`)
+   */
+  slowAction?: boolean;
   /** names of the ofpacts skipped because translation does not support them (see module comment) */
   unsupported: string[];
   /** human-readable trace of decisions, for debug logs */
@@ -409,13 +417,20 @@ const WRITABLE = new Set([
   'eth_src', 'eth_dst', 'vlan_tci', 'dl_vlan', 'vlan_vid', 'dl_vlan_pcp', 'vlan_pcp',
   'ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'ip_dscp', 'nw_ecn', 'nw_ttl',
   'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst', 'pkt_mark', 'in_port', 'in_port_oxm',
+  'icmp_type', 'icmp_code', 'icmpv6_type', 'icmpv6_code', 'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha',
+  'nd_target', 'nd_sll', 'nd_tll', 'nd_reserved', 'nd_options_type',
   'mpls_label', 'mpls_tc', 'mpls_ttl',
   'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`), ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
   ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`), 'ct_mark', 'ct_label',
 ]);
 
-/** OVS `mf_set_mask_l3_prereqs()`: setting an L3 field of an IP packet also fixes nw_proto. */
-const L3_FIELDS = new Set(['ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'ip_dscp', 'nw_ecn', 'nw_ttl', 'nw_tos']);
+/**
+ * OVS `mf_set_mask_l3_prereqs()`: set_field on one of these L3 fields of an IP packet also fixes
+ * nw_proto (MFF_IP_DSCP is `nw_tos`; the OXM `ip_dscp`, MFF_IP_DSCP_SHIFTED, is not listed), and
+ * on an ARP field of an ARP (not RARP) packet the opcode.
+ */
+const L3_FIELDS = new Set(['ip_src', 'ip_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'nw_ecn', 'nw_ttl']);
+const ARP_FIELDS = new Set(['arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha']);
 
 /** OVS `mf_mask_field_masked()`: un-wildcards the bits of `f` that `mask` covers. */
 export function maskFieldMasked(ctx: Ctx, f: MfField, mask: Buffer): void {
@@ -441,7 +456,7 @@ function setFlowValueMasked(flow: Buffer, f: MfField, value: Buffer, mask: Buffe
 // Committing header changes to datapath actions (OVS `commit_odp_actions()`)
 
 /** One member of a datapath key struct: its slot and the bits of it the struct carries. */
-interface Member {
+export interface Member {
   slot: typeof S.dl_src;
   /** the bits that can be set (undefined = the whole slot) */
   writable?: number;
@@ -459,9 +474,12 @@ function slotEqual(a: Uint8Array, b: Uint8Array, slot: typeof S.dl_src): boolean
  * @param members the writable members of the struct
  * @param exactWhole false for structs with members translation never writes (IPv4/IPv6 proto
  *   and frag), whose mask therefore is never exact
- * @param build builds the struct's key attribute from a flow-layout buffer (values or mask)
+ * @param build builds the struct's key attribute from a flow-layout buffer (values, or the mask
+ *   when `isMask`)
+ * @returns whether it emitted a set
  */
-function commitStruct(ctx: Ctx, members: Member[], exactWhole: boolean, build: (b: Uint8Array) => OdpFlowKey): void {
+export function commitStruct(ctx: Ctx, members: Member[], exactWhole: boolean,
+  build: (b: Uint8Array, isMask: boolean) => OdpFlowKey): boolean {
   const mask = newFlow();
   let differ = false;
   let exact = exactWhole;
@@ -483,10 +501,11 @@ function commitStruct(ctx: Ctx, members: Member[], exactWhole: boolean, build: (
       if (!bytes(mask, m.slot).every((x) => x === 0xff)) exact = false;
     }
   }
-  if (!differ) return;
-  if (exact) ctx.res.actions.push({ type: 'set', key: build(ctx.flow) });
-  else ctx.res.actions.push({ type: 'set_masked', key: build(ctx.flow), mask: build(mask) });
+  if (!differ) return false;
+  if (exact) ctx.res.actions.push({ type: 'set', key: build(ctx.flow, false) });
+  else ctx.res.actions.push({ type: 'set_masked', key: build(ctx.flow, false), mask: build(mask, true) });
   for (const m of members) ctx.base.set(bytes(ctx.flow, m.slot), m.slot.offset);
+  return true;
 }
 
 const ETH_MEMBERS: Member[] = [{ slot: S.dl_src }, { slot: S.dl_dst }];
@@ -528,12 +547,14 @@ export function commitOdpActions(ctx: Ctx): void {
       },
     }));
   }
+  commitSetNwExtra(ctx);
   if (proto && (baseType === ETH_TYPE_IP || baseType === ETH_TYPE_IPV6)) {
     const tp = (b: Uint8Array) => ({ src: get(b, S.tp_src), dst: get(b, S.tp_dst) });
     if (proto === IPPROTO_TCP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ tcp: tp(b) }));
     else if (proto === IPPROTO_UDP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ udp: tp(b) }));
     else if (proto === IPPROTO_SCTP) commitStruct(ctx, TP_MEMBERS, true, (b) => ({ sctp: tp(b) }));
   }
+  commitSetIcmp(ctx);
   if (!mplsFirst) commitMpls(ctx);
   commitVlan(ctx);
   commitStruct(ctx, [{ slot: S.skb_priority }], true, (b) => ({ priority: get(b, S.skb_priority) }));
@@ -820,6 +841,7 @@ function xlateSetField(ctx: Ctx, a: OfpactOf<'set_field'>): void {
     return;
   }
   if (isIpAny(ctx.flow) && L3_FIELDS.has(f.name)) wcExact(ctx.wc, S.nw_proto);
+  else if (get(ctx.flow, S.dl_type) === ETH_TYPE_ARP && ARP_FIELDS.has(f.name)) wcExact(ctx.wc, S.nw_proto);
   maskFieldMasked(ctx, f, a.mask);
   setFlowValueMasked(ctx.flow, f, a.value, a.mask);
   trackVlanWrite(ctx, f);
@@ -1183,6 +1205,7 @@ export function xlateFinish(ctx: Ctx): XlateResult {
     ctx.res.actions = [];
     ctx.res.packetIns = [];
     ctx.res.slow = false;
+    ctx.res.slowAction = undefined;
   }
   return ctx.res;
 }
@@ -1239,6 +1262,11 @@ export interface PacketOutResult {
   learns?: LearnedFlow[];
   /** fin_timeout reductions, for the caller to apply */
   finTimeouts?: FinTimeoutEffect[];
+  /**
+   * SLOW_ACTION ({@link XlateResult.slowAction}): execute these instead of `odpActions`, in
+   * order, each packet with its actions (the ARP/ICMP/ND sets already applied in userspace)
+   */
+  helped?: Array<{ packet: Buffer; odpActions: Buffer }>;
 }
 
 /**
@@ -1272,5 +1300,6 @@ export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array
     trace: x.trace,
     learns: x.learns,
     finTimeouts: x.finTimeouts,
+    ...(x.slowAction ? { helped: odpExecuteWithHelp(packet, x.actions).map((e) => ({ packet: e.packet, odpActions: encodeActions(e.actions) })) } : {}),
   };
 }

@@ -372,7 +372,8 @@ export function mfGetValue(f: MfField, flow: Buffer): Buffer {
 /**
  * Writes field `f` into a flow (a packet's headers, e.g. for set_field), as OVS's
  * `mf_set_flow_value`: views replace only their bits; `dl_vlan` 0xffff clears the TCI, other
- * `dl_vlan`/PCP values also set the CFI bit; `in_port_oxm` converts the 32-bit port.
+ * `dl_vlan`/PCP values also set the CFI bit; `in_port_oxm` converts the 32-bit port; `ipv6_label`
+ * keeps only its 20 label bits.
  * @param value `f.nBytes` bytes, network byte order
  * @throws Error when `value` has the wrong length
  */
@@ -380,6 +381,11 @@ export function mfSetValue(f: MfField, flow: Buffer, value: Buffer): void {
   if (value.length !== f.nBytes) throw new Error(`${f.name}: value must be ${f.nBytes} bytes`);
   if (f.special === 'ofp11_port') {
     writeSlot(flow, f.storage, ofp11PortToOfp10(value.readUInt32BE(0)) ?? 0);
+    return;
+  }
+  if (f.name === 'ipv6_label') {
+    // Only the 20 label bits are stored, values and masks alike (OVS masks with IPV6_LABEL_MASK).
+    writeSlot(flow, f.storage, value.readUInt32BE(0) & 0xfffff);
     return;
   }
   if (!f.view) {

@@ -24,6 +24,7 @@ import { OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
 import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/odp-flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
+import { odpExecuteWithHelp } from '../ofproto-dpif/odp-execute';
 import { MacTable } from '../ofproto-dpif/mac-learning';
 import { RecircPool, setThreadRecircPool } from '../ofproto-dpif/recirc';
 import { SharedCoverage } from '../unixctl/coverage';
@@ -114,7 +115,7 @@ class Handler {
         for (const pin of x.packetIns) {
           post({ type: 'packet-in', bridge: pin.bridge ?? x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
         }
-        if (!x.slow) {
+        if (!x.slow && !x.slowAction) {
           const mask = odpMaskFromWildcards(odpFlow, x.wc);
           const maskRaw = encodeFlowKey(mask);
           const ufid = megaflowUfid(up.keyRaw, maskRaw);
@@ -126,10 +127,13 @@ class Handler {
             requests.push([seq, flowPutRequest(this.families, seq, { dpIfindex: this.dpIfindex, keyRaw: up.keyRaw, maskRaw, actions: x.actions, ufid })]);
           }
         }
-        if (x.actions.length > 0) {
+        // SLOW_ACTION: the datapath cannot set ARP/ICMP/ND headers; those sets happen here.
+        const executes = x.slowAction ? odpExecuteWithHelp(up.packet, x.actions) : [{ packet: up.packet, actions: x.actions }];
+        for (const e of executes) {
+          if (e.actions.length === 0) continue;
           const seq = this.txn.nextSeq();
           kinds.set(seq, { put: false, key: up.key });
-          requests.push([seq, executeRequest(this.families, seq, { dpIfindex: this.dpIfindex, packet: up.packet, keyRaw: up.keyRaw, actions: x.actions, mru: up.mru })]);
+          requests.push([seq, executeRequest(this.families, seq, { dpIfindex: this.dpIfindex, packet: e.packet, keyRaw: up.keyRaw, actions: e.actions, mru: up.mru })]);
         }
       }
     }

@@ -125,6 +125,7 @@ class Revalidator {
     this.coverage.add('xlate_actions');
     if (!x.bridge) return { x, reason: `input port ${odpFlow.odpInPort} left its bridge` };
     if (x.slow) return { x, reason: 'packets now go to the controller' };
+    if (x.slowAction) return { x, reason: 'packets now need sets the datapath cannot do (slow path)' };
     const want = formatActions(x.actions);
     const have = formatActions(f.actions ?? []);
     if (want !== have) return { x, reason: `actions changed from ${have} to ${want}` };
