@@ -299,7 +299,8 @@ function applyXlateEffects(bridge: BridgeLayer, br: string, learns: readonly Lea
 /**
  * Executes a PACKET_OUT on bridge `br` (OVS `ofproto_dpif_execute_actions()`): translates the
  * actions against the bridge's tables, ports and MAC table on the main thread, runs the result
- * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`), and sends the packet-ins it produced.
+ * on the packet in the kernel (`OVS_PACKET_CMD_EXECUTE`); packet-ins come back through the
+ * handlers (userspace(controller) actions).
  * @throws NetlinkError when the kernel refuses the execute
  */
 async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udpif, bridge: BridgeLayer, br: string,
@@ -322,7 +323,8 @@ async function executePacketOut(dpif: DpifNetlink, dpIfindex: number, udpif: Udp
     addTableLookups(peerTables, p.tableLookups, 1n);
     bridge.ofprotos.get(p.bridge)?.creditRules(p.rules.map((id) => [id, 1n, BigInt(packet.length), now] as const), [...peerTables.values()]);
   }
-  for (const pin of r.packetIns) (pin.bridge ? bridge.ofprotos.get(pin.bridge) : o)?.sendPacketIn({ ...pin, packet: pin.packet ?? packet });
+  // r.packetIns reach the controllers as in OVS: the kernel runs the userspace(controller)
+  // actions and a handler turns the OVS_PACKET_CMD_ACTION upcalls into packet-ins.
 }
 
 /**

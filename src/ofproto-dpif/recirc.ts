@@ -32,6 +32,7 @@
 import { FLOW_LAYOUT } from '../openflow/meta-flow';
 import type { OdpAction } from '../genl/actions';
 import type { Ofpact } from '../openflow/ofpacts';
+import { decodeControllerCookie } from '../genl/user-action-cookie';
 
 /** Default number of slots: the most ids alive at once. */
 export const RECIRC_POOL_SLOTS = 4096;
@@ -74,7 +75,7 @@ export interface FrozenState {
   actionSet?: Ofpact[];
   /** actions to run on resuming, instead of a table lookup */
   ofpacts?: Ofpact[];
-  /** controller(pause) userdata */
+  /** the controller action's userdata (NXAST_CONTROLLER2), for the packet-in it sends (xlate-controller.ts) */
   userdata?: Buffer;
 }
 
@@ -352,8 +353,8 @@ export function setThreadRecircPool(pool: RecircPool): void {
 }
 
 /**
- * The recirculation ids datapath actions name (`recirc(id)`, nested ones included): what a
- * megaflow with these actions keeps alive.
+ * The recirculation ids datapath actions name (`recirc(id)` and the recirc_id of controller
+ * userspace cookies, nested ones included): what a megaflow with these actions keeps alive.
  */
 export function recircIdsOfActions(actions: readonly OdpAction[], out: number[] = []): number[] {
   for (const a of actions) {
@@ -361,6 +362,12 @@ export function recircIdsOfActions(actions: readonly OdpAction[], out: number[] 
       case 'recirc':
         out.push(a.id);
         break;
+      case 'userspace': {
+        // userspace(controller(recirc_id=N)): the packet-in's frozen state (xlate-controller.ts).
+        const id = decodeControllerCookie(a.userdata)?.recircId;
+        if (id) out.push(id);
+        break;
+      }
       case 'sample':
       case 'clone':
       case 'dec_ttl':

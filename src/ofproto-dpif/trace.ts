@@ -287,6 +287,9 @@ export function ofprotoTrace(br: XlateBridge, req: TraceRequest): TraceOutput {
   const mayLearn = req.packet !== undefined || req.hasPacket === true;
   const result = xlateBridge(br, {
     flow: req.flow, vlanTpid: req.vlanTpid, nowMs: req.nowMs, mayLearn, packet: req.packet, ofpacts: req.ofpacts, tracer,
+    // OVS xlate_in_init(): side effects with a packet (controller cookies then say dont_send=0;
+    // nothing is executed, so no packet-in is sent either way).
+    allowSideEffects: mayLearn,
   });
   let text = `Flow: ${flowFormat(req.flow)}\n`;
   text += formatTraceNodes(tracer.root);

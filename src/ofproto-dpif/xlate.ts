@@ -25,7 +25,7 @@
  * OFPR_INVALID_TTL and the current action list stops); meter (OVS_ACTION_ATTR_METER with the
  * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; conjunction
  * (a no-op if executed: the classifier never returns such rules, see ./classifier); controller (reason,
- * controller id, userdata; `pause` stops translation, as no continuation is kept); group (all,
+ * controller id, userdata, meter_id; `pause` freezes with continuation=1: xlate-controller.ts); group (all,
  * indirect, select, fast_failover: xlate-group.ts; select by dp_hash falls back to the default
  * hash until recirculation exists); write_actions and clear_actions, with the action set
  * executed when the pipeline ends and `actset_output` maintained (xlate-actset.ts); ct (commit, force,
@@ -36,9 +36,9 @@
  * check_pkt_larger, output:reg, output_trunc, enqueue, set_queue, pop_queue, fin_timeout, stack
  * push/pop, multipath, bundle and bundle_load (xlate-misc.ts).
  *
- * A translation that sends to the controller is "slow": the caller executes its datapath
- * actions for the packet but installs no megaflow, so every such packet comes up (OVS keeps a
- * slow-path megaflow with a userspace action instead). Other actions are skipped and named in
+ * Sending to the controller (controller action, output:CONTROLLER, table miss, dec_ttl and
+ * dec_mpls_ttl expiry) emits `userspace(controller(…))` with a frozen state, as OVS 3.1, and the
+ * megaflow is installed (xlate-controller.ts). Other actions are skipped and named in
  * `XlateResult.unsupported`: NSH, encap/decap, tunnels, sample, recirculation after pop_mpls;
  * set_field on fields this list does not name.
  *
@@ -87,6 +87,7 @@ import type { FrozenState } from './recirc';
 import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
 import { type PortVlanConfig, xlateNormal } from './xlate-normal';
 import { commitSetIcmp, commitSetNwExtra } from './xlate-commit-nw';
+import { composeControllerAction, xlateControllerPause } from './xlate-controller';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
 export interface XlateRule {
@@ -212,9 +213,12 @@ export interface XlateResult {
    * `rule_dpif_lookup_from_table()` with stats)
    */
   tableLookups: number[];
-  /** packets sent to the controller */
+  /**
+   * packets sent to the controller, for tests and logs: the controllers get them from the
+   * userspace(controller) actions in `actions`, through the handler (as OVS)
+   */
   packetIns: XlatePacketIn[];
-  /** true when some packet goes to the controller: execute, but install no megaflow */
+  /** true when no megaflow may be installed (an unknown recirculation id): execute only */
   slow: boolean;
   /**
    * OVS SLOW_ACTION: the actions set ARP, ICMP or ND headers, which the Linux datapath cannot
@@ -261,6 +265,11 @@ export interface XlateInput {
   tcpFlags?: number;
   /** ofproto/trace: receives every lookup, action and decision (src/ofproto-dpif/trace.ts) */
   tracer?: XlateTracer;
+  /**
+   * A datapath flow caches this translation (OVS `xin->xcache`: revalidation, packet-outs): with
+   * it, or with `allowSideEffects`, controller actions emit dont_send=0 (xlate-controller.ts)
+   */
+  xcache?: boolean;
 }
 
 /** OVS's limits on recursion (ofproto-dpif-xlate.c MAX_DEPTH, MAX_RESUBMITS). */
@@ -661,14 +670,15 @@ export function xlateOutput(ctx: Ctx, port: number, maxLen: number): void {
 }
 
 /**
- * OVS `xlate_controller_action()`: commit, then record a packet-in with the packet as the
- * datapath has it now. A controller action of a table-miss rule (priority 0, matching
- * everything) is an explicit miss.
+ * OVS `xlate_controller_action()`: commit, record the packet-in (`res.packetIns`, with the
+ * packet as the datapath has it now) and, unless pausing (the caller then freezes:
+ * `xlateControllerPause`), emit the userspace(controller) action (xlate-controller.ts). A
+ * controller action of a table-miss rule (priority 0, matching everything) is an explicit miss.
  */
 export function xlateController(ctx: Ctx, maxLen: number, reason: number, controllerId: number,
-  userdata?: Buffer, pause?: boolean): void {
+  userdata?: Buffer, pause?: boolean, meterId?: number): void {
   commitOdpActions(ctx);
-  if (reason === OFPR_ACTION && ctx.rule && isTableMissRule(ctx.rule)) reason = OFPR_EXPLICIT_MISS;
+  if (!pause && reason === OFPR_ACTION && ctx.rule && isTableMissRule(ctx.rule)) reason = OFPR_EXPLICIT_MISS;
   let packet: Buffer | undefined;
   if (ctx.packetNow) {
     ctx.packetNow = odpExecuteActions(ctx.packetNow, ctx.res.actions.slice(ctx.packetAt));
@@ -691,12 +701,13 @@ export function xlateController(ctx: Ctx, maxLen: number, reason: number, contro
   if (pause) pin.pause = true;
   if (ctx.br.name !== ctx.res.bridge) pin.bridge = ctx.br.name;
   ctx.res.packetIns.push(pin);
-  ctx.res.slow = true;
+  // The packet-in itself comes from the datapath's userspace action (xlate-controller.ts).
+  if (!pause) composeControllerAction(ctx, maxLen, reason, controllerId, meterId, userdata);
   ctx.res.trace.push(`sending to controller ${controllerId} (reason ${reason}, max_len ${maxLen})`);
 }
 
 /** OVS `rule_is_table_miss()`: priority 0 and a match on nothing. */
-function isTableMissRule(r: XlateRule): boolean {
+export function isTableMissRule(r: XlateRule): boolean {
   return r.priority === 0 && r.match.wc.every((b) => b === 0);
 }
 
@@ -949,8 +960,11 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
         xlateOutput(ctx, a.port, a.maxLen);
         break;
       case 'controller':
-        xlateController(ctx, a.maxLen, a.reason, a.controllerId, a.userdata, a.pause);
-        if (a.pause) ctx.exit = true;
+        xlateController(ctx, a.maxLen, a.reason, a.controllerId, a.userdata, a.pause, a.meterId);
+        if (a.pause) {
+          xlateControllerPause(ctx, a, ofpacts.slice(ofpacts.indexOf(a) + 1));
+          ctx.exit = true;
+        }
         break;
       case 'set_vlan_vid':
         setVlanBits(ctx, VLAN_VID_MASK, a.vlanVid & VLAN_VID_MASK, a.pushVlanIfNeeded);
@@ -1245,7 +1259,10 @@ export interface PacketOutResult {
   odpActions: Buffer;
   /** encoded `OVS_PACKET_ATTR_KEY` payload for `OVS_PACKET_CMD_EXECUTE` */
   odpKey: Buffer;
-  /** the packets the actions send to the controller (reason OFPR_PACKET_OUT for output:CONTROLLER) */
+  /**
+   * the packets the actions send to the controller (reason OFPR_PACKET_OUT for output:CONTROLLER),
+   * for logs and tests: executing `odpActions` makes the kernel send them up to a handler
+   */
   packetIns: XlatePacketIn[];
   /** MAC entries NORMAL learned (packet-outs learn, as in OVS) */
   learned: XlateResult['learned'];
@@ -1285,7 +1302,7 @@ export interface PacketOutResult {
  * @throws RangeError from the key/action encoders on malformed values (none expected)
  */
 export function xlatePacketOut(br: XlateBridge, flow: Buffer, packet: Uint8Array, ofpacts: readonly Ofpact[], nowMs: number): PacketOutResult {
-  const x = xlateBridge(br, { flow, nowMs, mayLearn: true, packet, ofpacts, allowSideEffects: true });
+  const x = xlateBridge(br, { flow, nowMs, mayLearn: true, packet, ofpacts, allowSideEffects: true, xcache: true });
   const inPort = br.ports.get(get(flow, S.in_port));
   const key = odpKeyFromFlow({ flow, odpInPort: inPort ? inPort.odpPort : ODPP_NONE, vlanTpid: 0 });
   return {

@@ -4,9 +4,10 @@
  * upcalls it translates the packet's flow through its bridge's OpenFlow tables, installs the
  * megaflow (`OVS_FLOW_CMD_NEW` with key, mask, actions and UFID) and executes the packet
  * (`OVS_PACKET_CMD_EXECUTE`), one batched send per receive batch (OVS's
- * `ofproto/ofproto-dpif-upcall.c` handler loop). A translation that sends the packet to the
- * controller installs no megaflow: the packet is executed and the packet-in posted to the main
- * thread. Each translated packet is credited to every rule its translation went through.
+ * `ofproto/ofproto-dpif-upcall.c` handler loop). Packets for the controller come back from the
+ * kernel as `OVS_PACKET_CMD_ACTION` upcalls of the megaflow's userspace(controller) action and
+ * are posted to the main thread as packet-ins (controller-upcall.ts). Each translated packet is
+ * credited to every rule its translation went through.
  *
  * Configuration snapshots and flow table deltas from the main thread are applied between
  * batches, so a translation never sees half an update; the MAC table is shared by all threads
@@ -20,7 +21,7 @@ import { decodeGenlHeader, splitMessages } from '../genl/netlink';
 import { decodePacketMessage } from '../genl/messages';
 import { encodeFlowKey, formatFlowKey, OdpFlowKey } from '../genl/flow-key';
 import { errnoName } from '../genl/netlink';
-import { OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
+import { OVS_PACKET_CMD_ACTION, OVS_PACKET_CMD_MISS } from '../genl/openvswitch';
 import { flowFromOdpKey, odpMaskFromWildcards } from '../ofproto-dpif/odp-flow';
 import { OfprotoReplica } from '../ofproto-dpif/ofproto';
 import { xlate } from '../ofproto-dpif/xlate';
@@ -30,6 +31,7 @@ import { RecircPool, setThreadRecircPool } from '../ofproto-dpif/recirc';
 import { SharedCoverage } from '../unixctl/coverage';
 import type { WorkerInit } from './messages';
 import { RuleCredits } from './rule-credits';
+import { actionUpcallPacketIn, LogRateLimit } from './controller-upcall';
 import { applyToReplica, drainMessages, monotonicMs, post, workerLog, yieldToEventLoop } from './worker-util';
 
 /** How many datagrams one receive takes at most (OVS: UPCALL_MAX_BATCH = 64). */
@@ -51,6 +53,8 @@ class Handler {
   readonly credits = new RuleCredits();
   /** unsupported actions already reported, per bridge */
   private readonly warned = new Set<string>();
+  /** rate limit of the messages about action upcalls (OVS's upcall `rl`: 1 a minute, burst 5) */
+  private readonly actionUpcallLog = new LogRateLimit(1, 5);
 
   constructor(
     init: WorkerInit,
@@ -72,6 +76,19 @@ class Handler {
     }
   }
 
+  /** An OVS_PACKET_CMD_ACTION upcall: a packet-in from a userspace(controller) action (controller-upcall.ts). */
+  handleActionUpcall(body: Buffer): void {
+    let o;
+    try {
+      o = actionUpcallPacketIn(this.replica, decodePacketMessage(body));
+    } catch (e) {
+      o = { kind: 'drop', level: 'warn', text: `dropping malformed action upcall: ${(e as Error).message}` } as const;
+    }
+    this.upcallsHandled++;
+    if (o.kind === 'packet-in') post({ type: 'packet-in', bridge: o.bridge, pin: o.pin });
+    else if (o.kind === 'drop' && this.actionUpcallLog.allow()) log[o.level](o.text);
+  }
+
   handleBatch(datagrams: Buffer[]): void {
     const requests: Array<[number, Buffer]> = [];
     const kinds = new Map<number, { put: boolean; key: OdpFlowKey; mask?: OdpFlowKey }>();
@@ -82,6 +99,10 @@ class Handler {
       for (const m of splitMessages(dgram)) {
         if (m.type !== this.families.packet) continue;
         const { cmd, body } = decodeGenlHeader(m.payload);
+        if (cmd === OVS_PACKET_CMD_ACTION) {
+          this.handleActionUpcall(body);
+          continue;
+        }
         if (cmd !== OVS_PACKET_CMD_MISS) continue;
         let up;
         try {
@@ -112,9 +133,8 @@ class Handler {
         if (x.learns || x.finTimeouts) {
           post({ type: 'xlate-effects', bridge: x.bridge, learns: x.learns ?? [], finTimeouts: x.finTimeouts ?? [] });
         }
-        for (const pin of x.packetIns) {
-          post({ type: 'packet-in', bridge: pin.bridge ?? x.bridge, pin: { ...pin, packet: pin.packet ?? up.packet } });
-        }
+        // x.packetIns reach the controllers through the userspace(controller) actions: the
+        // execute below makes the kernel send them back as OVS_PACKET_CMD_ACTION upcalls.
         if (!x.slow && !x.slowAction) {
           const mask = odpMaskFromWildcards(odpFlow, x.wc);
           const maskRaw = encodeFlowKey(mask);

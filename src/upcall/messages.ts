@@ -48,6 +48,8 @@ export type ToWorker =
   | { type: 'settings'; maxIdleMs: number }
   /** revalidator: delete every datapath flow now (`revalidator/purge`) */
   | { type: 'purge' }
+  /** per-vport dispatch: the pid userspace actions carry (xlate-controller.ts `setThreadUpcallPid`) */
+  | { type: 'upcall-pid'; pid: number }
   /** stop the loop, close sockets, exit */
   | { type: 'exit' };
 

@@ -5,7 +5,7 @@
  * inputs may have changed (a new configuration or flow table version, a MAC table change, or new
  * packets, which also refresh the MAC entries they were learned from), deleting any whose
  * actions are no longer what translation gives, whose translation now needs bits the installed
- * mask leaves out, or whose packets now go to the controller (OVS's
+ * mask leaves out, or that may not be installed any more (OVS's
  * `ofproto/ofproto-dpif-upcall.c` revalidate() semantics; a deleted flow is re-installed
  * correctly by the next upcall). What each flow matched since the previous dump is credited to
  * every rule its translation went through, deleted flows included.
@@ -117,6 +117,7 @@ class Revalidator {
     const odpFlow = flowFromOdpKey(f.key, (odp) => this.replica.portOfOdp(odp)?.port.ofport ?? 0);
     const x = xlate((odp) => this.replica.portOfOdp(odp), odpFlow.odpInPort, {
       flow: odpFlow.flow, vlanTpid: odpFlow.vlanTpid, nowMs, mayLearn, allowSideEffects: mayLearn, tcpFlags: f.tcpFlags,
+      xcache: true,
     });
     // OVS pushes a megaflow's new packets through its xlate cache: learned rules are refreshed.
     if (x.bridge && (x.learns || x.finTimeouts)) {
@@ -124,7 +125,7 @@ class Revalidator {
     }
     this.coverage.add('xlate_actions');
     if (!x.bridge) return { x, reason: `input port ${odpFlow.odpInPort} left its bridge` };
-    if (x.slow) return { x, reason: 'packets now go to the controller' };
+    if (x.slow) return { x, reason: 'no megaflow may be installed for it now' };
     if (x.slowAction) return { x, reason: 'packets now need sets the datapath cannot do (slow path)' };
     const want = formatActions(x.actions);
     const have = formatActions(f.actions ?? []);

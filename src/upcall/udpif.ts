@@ -20,6 +20,7 @@ import { vlogModule } from '../util/vlog';
 import { MacTable } from '../ofproto-dpif/mac-learning';
 import { SharedCoverage } from '../unixctl/coverage';
 import { threadRecircPool } from '../ofproto-dpif/recirc';
+import { setThreadUpcallPid } from '../ofproto-dpif/xlate-controller';
 
 // Registered at load time: workers log under this module through the main thread.
 const upcallLog = vlogModule('ofproto_dpif_upcall');
@@ -216,6 +217,11 @@ export class Udpif extends EventEmitter<UdpifEvents> {
       this.log.info(`Datapath dispatch mode: per-cpu, ${this.handlers.length} handlers for ${ncpu} CPUs`);
     } else {
       this.log.info(`Datapath dispatch mode: per-vport, ${this.handlers.length} handlers`);
+      // Controller userspace actions name one handler's socket, the same in every thread.
+      if (this.handlers.length) {
+        setThreadUpcallPid(this.handlers[0].portId);
+        this.postAll({ type: 'upcall-pid', pid: this.handlers[0].portId });
+      }
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import type { OfprotoReplica } from '../ofproto-dpif/ofproto';
+import { setThreadUpcallPid } from '../ofproto-dpif/xlate-controller';
 import type { FromWorker, ToWorker, WorkerLogLevel } from './messages';
 
 /** Posts a message to the main thread. @throws Error when not running in a worker */
@@ -37,12 +38,14 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * Applies a configuration or flow table message to a worker's replica (other messages are the
+ * Applies a configuration or flow table message to a worker's replica, or the userspace action
+ * pid to the worker's translations (other messages are the
  * worker's own business). A delta for a bridge the worker does not know yet is kept by the
  * replica until the configuration creating the bridge arrives.
  */
 export function applyToReplica(replica: OfprotoReplica, m: ToWorker): void {
   if (m.type === 'config') replica.apply(m.config);
+  else if (m.type === 'upcall-pid') setThreadUpcallPid(m.pid);
   else if (m.type === 'flow-delta' && !replica.applyFlowDelta(m.bridge, m.delta)) {
     workerLog('ofproto_dpif_upcall').dbg(`flow table change for bridge ${m.bridge} kept until the bridge is configured`);
   }

@@ -70,7 +70,6 @@ requireKernel();
  * entry that matches, or names no scenario, fails the test, so the list only shrinks.
  */
 const FLOOD = 'flooding (FLOOD, ALL, NORMAL without a learned port): OVS outputs in the order of its port hash map (odp 1,8,9,10,6,5,7,3,4 here), ours in datapath port order';
-const CONTROLLER = 'controller (and dec_ttl/dec_mpls_ttl expiry): OVS 3.1 emits userspace(controller(reason,dont_send,continuation,recirc_id,rule_cookie,controller_id,max_len)) with a frozen state and installs that megaflow; ours executes such packets from userspace and installs none (its Datapath actions: drop)';
 const RECIRC_PASSES = 'recirculation: OVS 3.1 ofproto/trace follows recirc() and prints every pass (Megaflow and Datapath actions of recirc_id=0x1 …); ours prints the first pass only';
 const DP_HASH = 'select group without selection_method: OVS 3.1 selects by dp_hash (hash(l4(0)),recirc(…), then the bucket in a second pass); ours uses the default hash in one pass';
 
@@ -84,16 +83,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'output/all': FLOOD,
   'learn/basic': FLOOD,
   'many/per-mac': FLOOD,
-  'controller/plain': CONTROLLER,
-  'controller/with-max-len': CONTROLLER,
-  'controller/reason-and-userdata': CONTROLLER,
-  'controller/cookie-and-output': CONTROLLER,
-  'controller/id': CONTROLLER,
-  'dec-ttl/ipv4-ttl-1': CONTROLLER,
-  'dec-ttl/ipv4-ttl-0': CONTROLLER,
-  'dec-ttl/ipv6-hlim-1': CONTROLLER,
-  'dec-ttl/with-ids': CONTROLLER,
-  'mpls/dec-mpls-ttl': CONTROLLER,
   'resubmit/ct-flag': RECIRC_PASSES,
   'ct/ct-table': RECIRC_PASSES,
   'ct/ct-zone': RECIRC_PASSES,

@@ -35,7 +35,8 @@ let nextRuleId = 1;
 /** A replica of br0 holding `rules` ([ovs-ofctl match text with priority, actions]) in table 0. */
 function bridge(rules: [string, Ofpact[]][], prefixes?: string[]): OfprotoReplica {
   const r = new OfprotoReplica();
-  r.apply({ version: 1, bridges: [{ name: 'br0', id: 1, macAgingS: 300, ports: PORTS }] });
+  // fail-mode=secure without controllers: a table miss drops (no packet-in on miss).
+  r.apply({ version: 1, bridges: [{ name: 'br0', id: 1, macAgingS: 300, ports: PORTS, packetInOnMiss: false }] });
   const added = rules.map(([text, ofpacts]): RuleSnapshot => {
     const { match, priority } = parseMatch(text);
     return {

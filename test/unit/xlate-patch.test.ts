@@ -14,6 +14,7 @@ import { get, S } from '../../src/ofproto-dpif/flow';
 import { flowFromOdpKey, ODPP_NONE } from '../../src/ofproto-dpif/odp-flow';
 import { OfprotoReplica, type PortConfig } from '../../src/ofproto-dpif/ofproto';
 import { xlate, type XlateResult } from '../../src/ofproto-dpif/xlate';
+import { RecircPool, setThreadRecircPool } from '../../src/ofproto-dpif/recirc';
 
 /**
  * The two bridges of the reference runs: OVS 3.1 with the dummy datapath,
@@ -179,16 +180,18 @@ test('output to a patch port without a usable peer drops, with no datapath actio
 
 test('a packet-in in the peer bridge goes to the peer bridge, with the peer port as in_port', () => {
   // br1: priority=40,in_port=6,icmp,actions=load:0x1->NXM_NX_REG1[],controller,output:1. OVS:
-  // "set(ipv4(tos=0x4/0xfc)),userspace(pid=0,controller(reason=1,...)),3,2"; we report the
-  // packet-in instead of the userspace action and install no megaflow.
+  // "set(ipv4(tos=0x4/0xfc)),userspace(pid=0,controller(reason=1,...)),3,2" (pid: the dummy
+  // datapath's; per-CPU dispatch gives 4294967295). The packet-in is also reported.
   const { r, ids } = bridges([
     { priority: 10, match: 'in_port=1', ofpacts: [{ type: 'set_ip_dscp', dscp: 4 }, out(5), out(2)] },
   ], [
     { priority: 40, match: 'in_port=6,icmp', ofpacts: [load('reg1', 1, 4), { type: 'controller', maxLen: 65535, reason: OFPR_ACTION, controllerId: 0, pause: false } as Ofpact, out(1)] },
   ]);
+  setThreadRecircPool(new RecircPool());
   const t = trace(r, ICMP(1));
-  assert.equal(t.dp, 'set(ipv4(tos=0x4/0xfc)),3,2');
-  assert.equal(t.slow, true);
+  assert.equal(t.dp, 'set(ipv4(tos=0x4/0xfc)),userspace(pid=4294967295,controller(reason=1,dont_send=1,continuation=0,recirc_id=1,'
+    + 'rule_cookie=0,controller_id=0,max_len=65535)),3,2');
+  assert.equal(t.slow, false);
   assert.equal(t.packetIns.length, 1);
   const pin = t.packetIns[0];
   assert.equal(pin.bridge, 'br1');

@@ -18,6 +18,7 @@ import { MacLearning, MacTable } from '../../src/ofproto-dpif/mac-learning';
 import { flowFromOdpKey } from '../../src/ofproto-dpif/odp-flow';
 import { OfprotoReplica, type PortConfig } from '../../src/ofproto-dpif/ofproto';
 import { xlate, xlatePacketOut, type XlateResult } from '../../src/ofproto-dpif/xlate';
+import { RecircPool, setThreadRecircPool } from '../../src/ofproto-dpif/recirc';
 
 /**
  * The bridge of the reference runs below: `ovs-vsctl add-br br0 -- set bridge br0
@@ -95,6 +96,13 @@ const TAGGED_UDP4 = (inPort: number) => `in_port(${inPort}),${ETH},eth_type(0x81
 const ARP = (inPort: number) => `in_port(${inPort}),${ETH},eth_type(0x0806),arp(sip=1.1.1.1,tip=2.2.2.2,op=1,sha=50:54:00:00:00:05,tha=00:00:00:00:00:00)`;
 
 const out = (port: number, maxLen = 0): Ofpact => ({ type: 'output', port, maxLen });
+/**
+ * The controller userspace action as OVS 3.1's ofproto/trace prints it (dont_send=1: a trace
+ * has no side effects; pid: per-CPU dispatch's DPIF_NETLINK_PER_CPU_PID).
+ */
+const CTL = (reason: number, recircId: number, o: { id?: number; maxLen?: number; cookie?: string; dontSend?: number } = {}) =>
+  `userspace(pid=4294967295,controller(reason=${reason},dont_send=${o.dontSend ?? 1},continuation=0,recirc_id=${recircId},` +
+  `rule_cookie=${o.cookie ?? '0'},controller_id=${o.id ?? 0},max_len=${o.maxLen ?? 65535}))`;
 const mac = (m: string) => Buffer.from(m.split(':').map((x) => parseInt(x, 16)));
 const be = (v: number | bigint, n: number) => {
   const b = Buffer.alloc(n);
@@ -201,14 +209,16 @@ test('dec_ttl: decrements, or on expiry sends to each listed controller and stop
     { table: 2, match: 'ip', ofpacts: [{ type: 'dec_ttl', cntIds: [1, 2] }, out(1)] },
   ];
   const { r, ids } = bridge(rules);
+  setThreadRecircPool(new RecircPool());
   const live = trace(r, UDP4(1, 4, 9));
   assert.equal(live.dp, 'set(eth(dst=01:00:00:00:00:01)),set(ipv4(ttl=8)),3', 'output:1 is the input port: skipped');
   assert.equal(live.megaflow, 'recirc_id=0,eth,udp,in_port=1,dl_dst=50:54:00:00:00:07,nw_tos=4,nw_ttl=9,nw_frag=no');
   assert.equal(live.slow, false);
   const dead = trace(r, UDP4(1, 4, 1));
-  assert.equal(dead.dp, 'set(eth(dst=01:00:00:00:00:01)),3');
+  // One frozen state for both controllers: one recirculation id (OVS: the same).
+  assert.equal(dead.dp, `set(eth(dst=01:00:00:00:00:01)),${CTL(2, 1, { id: 1 })},${CTL(2, 1, { id: 2 })},3`);
   assert.equal(dead.megaflow, 'recirc_id=0,eth,udp,in_port=1,dl_dst=50:54:00:00:00:07,nw_tos=4,nw_ttl=1,nw_frag=no');
-  assert.equal(dead.slow, true);
+  assert.equal(dead.slow, false, 'the megaflow with the userspace action is installed');
   assert.deepEqual(dead.packetIns.map((p) => [p.reason, p.controllerId, p.tableId, p.ruleId, p.maxLen]), [
     [OFPR_INVALID_TTL, 1, 2, ids[1], 65535],
     [OFPR_INVALID_TTL, 2, 2, ids[1], 65535],
@@ -220,9 +230,10 @@ test('output:CONTROLLER sends a packet-in with the rule, its table and cookie; t
     { match: 'ip', ofpacts: [{ type: 'resubmit', inPort: OFPP_IN_PORT, tableId: 1, withCtOrig: false }] },
     { table: 1, priority: 5, cookie: 0x1234n, match: '', ofpacts: [out(OFPP_CONTROLLER, 100), out(2)] },
   ]);
+  setThreadRecircPool(new RecircPool());
   const t = trace(r, TCP4(1));
-  assert.equal(t.dp, '2');
-  assert.equal(t.slow, true, 'no megaflow for a packet the controller must see');
+  assert.equal(t.dp, `${CTL(1, 1, { maxLen: 100, cookie: '0x1234' })},2`);
+  assert.equal(t.slow, false, 'installed like any megaflow');
   assert.equal(t.packetIns.length, 1);
   const p = t.packetIns[0];
   assert.deepEqual([p.reason, p.tableId, p.cookie, p.ruleId, p.maxLen, p.controllerId, p.inPort], [OFPR_ACTION, 1, 0x1234n, ids[1], 100, 0, 1]);
@@ -235,8 +246,9 @@ test('the controller action of a table-miss rule (priority 0, match-all) is an e
 
 test('a table miss goes to the controller as an implicit miss, with cookie 0, unless the bridge says no one wants it', () => {
   const { r } = bridge([{ match: 'in_port=1', ofpacts: [out(2)] }]);
+  setThreadRecircPool(new RecircPool());
   const t = trace(r, ARP(2));
-  assert.equal(t.dp, 'drop');
+  assert.equal(t.dp, CTL(7, 1));
   assert.deepEqual(t.packetIns.map((p) => [p.reason, p.tableId, p.cookie, p.ruleId, p.maxLen]), [[OFPR_IMPLICIT_MISS, 0, 0n, undefined, 65535]]);
   assert.deepEqual(t.rules, []);
   const quiet = trace(bridge([{ match: 'in_port=1', ofpacts: [out(2)] }], { packetInOnMiss: false }).r, ARP(2));
@@ -351,8 +363,9 @@ test('a packet-in carries the packet as modified before the controller action, c
     { type: 'set_ipv4_src', ipv4: 0xc0a80001 }, { type: 'set_l4_dst_port', port: 53 }, { type: 'push_vlan', ethertype: 0x8100 },
     setField('vlan_vid', be(0x1007, 2), be(0x1fff, 2)), out(OFPP_CONTROLLER, 0xffff), out(2),
   ] }]);
+  setThreadRecircPool(new RecircPool());
   const t = trace(r, `in_port(1),${ETH},eth_type(0x0800),ipv4(src=10.1.2.3,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no),udp(src=8,dst=80)`, packet);
-  assert.equal(t.dp, 'set(ipv4(src=192.168.0.1)),set(udp(dst=53)),push_vlan(vid=7,pcp=0),2');
+  assert.equal(t.dp, `set(ipv4(src=192.168.0.1)),set(udp(dst=53)),push_vlan(vid=7,pcp=0),${CTL(1, 1)},2`);
   const p = t.packetIns[0].packet!;
   assert.equal(p.length, packet.length + 4);
   assert.equal(t.packetIns[0].totalLen, p.length);
@@ -377,8 +390,10 @@ test('PACKET_OUT: output:CONTROLLER is OFPR_PACKET_OUT, NORMAL floods without le
     fragHandling: 0, packetInOnMiss: true,
   };
   const packet = udpPacket();
+  setThreadRecircPool(new RecircPool());
   const res = xlatePacketOut(br, flowExtract(packet, OFPP_CONTROLLER), packet, [out(OFPP_NORMAL), out(OFPP_CONTROLLER, 64)], 1000);
-  assert.equal(formatActions(decodeActions(res.odpActions)), '1,2,3,100');
+  // The kernel runs the userspace action, so the packet-in comes back through a handler (dont_send=0).
+  assert.equal(formatActions(decodeActions(res.odpActions)), `1,2,3,100,${CTL(5, 1, { maxLen: 64, cookie: '0xffffffffffffffff', dontSend: 0 })}`);
   assert.deepEqual(res.learned, []);
   assert.deepEqual(res.packetIns.map((p) => [p.reason, p.maxLen, p.cookie, p.ruleId]), [[OFPR_PACKET_OUT, 64, 0xffffffffffffffffn, undefined]]);
   assert.equal(decodeFlowKey(res.odpKey).inPort, undefined, 'CONTROLLER has no datapath port');
