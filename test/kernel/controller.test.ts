@@ -11,19 +11,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 
 import {
-  cleanupDatapath,
-  collectLogs,
-  netnsPair,
-  type NetnsPair,
-  type OvsdbHandle,
-  requireKernel,
   run,
+  requireKernel,
   scaled,
-  startOurVswitchd,
-  startOvsdb,
-  startReferenceVswitchd,
-  type VswitchdHandle,
   waitFor,
+  type Which,
+  withTwoPortSwitch,
 } from './lib/env';
 
 requireKernel();
@@ -40,39 +33,26 @@ function startTestController(): ChildProcess {
  * Sets up br0 (secure) with two namespaces on `which` daemon, checks that nothing passes without
  * a controller, connects ovs-testcontroller, and returns the ping result through it.
  */
-async function pingThroughController(which: 'reference' | 'ts-vswitchd'): Promise<{ before: number; ping: { code: number; stdout: string }; connected: string }> {
-  await cleanupDatapath();
-  const ovsdb: OvsdbHandle = await startOvsdb();
-  let vswitchd: VswitchdHandle | undefined;
-  let controller: ChildProcess | undefined;
-  const pairs: NetnsPair[] = [];
-  try {
-    vswitchd = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
-    const ns1 = await netnsPair('tsvc1', '10.0.9.1');
-    const ns2 = await netnsPair('tsvc2', '10.0.9.2');
-    pairs.push(ns1, ns2);
-    await ovsdb.vsctl(['add-br', 'br0', '--', 'set-fail-mode', 'br0', 'secure']);
-    await ovsdb.vsctl(['add-port', 'br0', ns1.hostIf]);
-    await ovsdb.vsctl(['add-port', 'br0', ns2.hostIf]);
+async function pingThroughController(which: Which): Promise<{ before: number; ping: { code: number; stdout: string }; connected: string }> {
+  const opts = { names: ['tsvc1', 'tsvc2'] as [string, string], addrs: ['10.0.9.1', '10.0.9.2'] as [string, string], logName: 'controller', ofportRequest: false };
+  return withTwoPortSwitch(which, opts, async ({ ovsdb, ns1, ns2 }) => {
     const before = (await ns1.exec(['ping', '-c', '1', '-W', '1', ns2.addr])).code;
-    controller = startTestController();
-    await ovsdb.vsctl(['set-controller', 'br0', `tcp:127.0.0.1:${CONTROLLER_PORT}`]);
-    const connected = await waitFor(async () => {
-      const v = (await ovsdb.vsctl(['get', 'Controller', 'br0', 'is_connected'])).stdout.trim();
-      return v === 'true' ? v : undefined;
-    }, scaled(20_000), { intervalMs: 250, what: `${which}: Controller is_connected` });
-    // The first packets go up as packet-ins; the controller learns and installs flows.
-    let ping = await ns1.exec(['ping', '-c', '3', '-i', '0.3', '-W', String(Math.ceil(scaled(2000) / 1000)), ns2.addr]);
-    for (let i = 0; i < 3 && ping.code !== 0; i++) ping = await ns1.exec(['ping', '-c', '3', '-i', '0.3', '-W', String(Math.ceil(scaled(2000) / 1000)), ns2.addr]);
-    return { before, ping, connected };
-  } finally {
-    collectLogs(ovsdb.dir, `controller-${which}`);
-    controller?.kill('SIGTERM');
-    await vswitchd?.stop();
-    for (const p of pairs) await p.cleanup();
-    await cleanupDatapath();
-    await ovsdb.destroy();
-  }
+    const controller = startTestController();
+    try {
+      await ovsdb.vsctl(['set-controller', 'br0', `tcp:127.0.0.1:${CONTROLLER_PORT}`]);
+      const connected = await waitFor(async () => {
+        const v = (await ovsdb.vsctl(['get', 'Controller', 'br0', 'is_connected'])).stdout.trim();
+        return v === 'true' ? v : undefined;
+      }, scaled(20_000), { intervalMs: 250, what: `${which}: Controller is_connected` });
+      // The first packets go up as packet-ins; the controller learns and installs flows.
+      const wait = String(Math.ceil(scaled(2000) / 1000));
+      let ping = await ns1.exec(['ping', '-c', '3', '-i', '0.3', '-W', wait, ns2.addr]);
+      for (let i = 0; i < 3 && ping.code !== 0; i++) ping = await ns1.exec(['ping', '-c', '3', '-i', '0.3', '-W', wait, ns2.addr]);
+      return { before, ping, connected };
+    } finally {
+      controller.kill('SIGTERM');
+    }
+  });
 }
 
 describe('ovs-testcontroller drives br0 in fail_mode=secure', { timeout: scaled(300_000) }, () => {

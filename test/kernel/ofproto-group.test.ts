@@ -15,19 +15,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  cleanupDatapath,
-  collectLogs,
-  netnsPair,
-  type NetnsPair,
-  type OvsdbHandle,
   requireKernel,
   run,
   scaled,
-  startOurVswitchd,
-  startOvsdb,
-  startReferenceVswitchd,
-  type VswitchdHandle,
   waitFor,
+  type Which,
+  withTwoPortSwitch,
 } from './lib/env';
 
 requireKernel();
@@ -41,43 +34,28 @@ interface Outcome {
   receivedAfter: number;
 }
 
-async function groupScenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcome> {
-  await cleanupDatapath();
-  const ovsdb: OvsdbHandle = await startOvsdb();
-  let vswitchd: VswitchdHandle | undefined;
-  const pairs: NetnsPair[] = [];
-  const ofctl = async (...args: string[]): Promise<string> => run(['ovs-ofctl', '-O', 'OpenFlow13', ...args], { env: ovsdb.env });
-  // The echo requests' megaflow: from ns1's datapath port, IPv4 protocol 1 (the rule matches no ICMP type).
-  let ns1Port = -1;
-  let dump = '';
-  const icmpLine = async (): Promise<string | undefined> => (await run(['ovs-dpctl', 'dump-flows'])).split('\n')
-    .find((l) => l.includes(`in_port(${ns1Port})`) && l.includes('proto=1,'));
-  try {
-    vswitchd = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
-    const ns1 = await netnsPair('tsvm1', '10.0.12.1');
-    const ns2 = await netnsPair('tsvm2', '10.0.12.2');
-    pairs.push(ns1, ns2);
-    await ovsdb.vsctl(['add-br', 'br0', '--', 'set-fail-mode', 'br0', 'secure']);
-    await ovsdb.vsctl(['add-port', 'br0', ns1.hostIf, '--', 'set', 'Interface', ns1.hostIf, 'ofport_request=1']);
-    await ovsdb.vsctl(['add-port', 'br0', ns2.hostIf, '--', 'set', 'Interface', ns2.hostIf, 'ofport_request=2']);
+async function groupScenario(which: Which): Promise<Outcome> {
+  const opts = { names: ['tsvm1', 'tsvm2'] as [string, string], addrs: ['10.0.12.1', '10.0.12.2'] as [string, string], logName: 'ofproto-group', ofVersion: 'OpenFlow13', staticNeighbours: true };
+  return withTwoPortSwitch(which, opts, async ({ ns1, ns2, ofctl }) => {
+    // The echo requests' megaflow: from ns1's datapath port, IPv4 protocol 1 (the rule matches no ICMP type).
+    const show = await run(['ovs-dpctl', 'show']);
+    const ns1Port = Number(new RegExp(`port (\\d+): ${ns1.hostIf}\\b`).exec(show)?.[1] ?? -1);
+    const icmpLine = async (): Promise<string | undefined> => (await run(['ovs-dpctl', 'dump-flows'])).split('\n')
+      .find((l) => l.includes(`in_port(${ns1Port})`) && l.includes('proto=1,'));
     await ofctl('add-group', 'br0', 'group_id=1,type=all,bucket=output:2');
     await ofctl('add-flow', 'br0', 'priority=10,icmp,in_port=1,actions=group:1');
     await ofctl('add-flow', 'br0', 'priority=5,in_port=1,actions=output:2');
     await ofctl('add-flow', 'br0', 'priority=5,in_port=2,actions=output:1');
-    await ns1.exec(['ip', 'neigh', 'replace', ns2.addr, 'lladdr', ns2.mac, 'dev', ns1.nsIf]);
-    await ns2.exec(['ip', 'neigh', 'replace', ns1.addr, 'lladdr', ns1.mac, 'dev', ns2.nsIf]);
     const ping = async (): Promise<number> => {
       const r = await ns1.exec(['ping', '-c', '3', '-i', '0.2', '-W', '1', ns2.addr], { check: false });
       return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? -1);
     };
-    const show = await run(['ovs-dpctl', 'show']);
-    ns1Port = Number(new RegExp(`port (\\d+): ${ns1.hostIf}\\b`).exec(show)?.[1] ?? -1);
     // The first upcalls can take seconds in a TCG guest: wait for one reply before counting.
     await waitFor(async () => (await ns1.exec(['ping', '-c', '1', '-W', '2', ns2.addr], { check: false })).stdout.includes(' 0% packet loss') || undefined,
       scaled(30_000), { intervalMs: 500, what: `${which}: a first ping through the group` }).catch(() => undefined);
     const received = await ping();
     const before = await icmpLine();
-    dump = await run(['ovs-dpctl', 'dump-flows']);
+    const dump = await run(['ovs-dpctl', 'dump-flows']);
     await ofctl('mod-group', 'br0', 'group_id=1,type=all');
     // Revalidation turns the existing megaflow into a drop (or removes it).
     const after = await waitFor(async () => {
@@ -91,13 +69,7 @@ async function groupScenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcom
       icmpActionsAfter: after.split('actions:')[1]?.trim() ?? after,
       receivedAfter,
     };
-  } finally {
-    collectLogs(ovsdb.dir, `ofproto-group-${which}`);
-    await vswitchd?.stop();
-    for (const p of pairs) await p.cleanup();
-    await cleanupDatapath();
-    await ovsdb.destroy();
-  }
+  });
 }
 
 function check(which: string, o: Outcome): void {

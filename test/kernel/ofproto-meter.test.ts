@@ -22,19 +22,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  cleanupDatapath,
-  collectLogs,
-  netnsPair,
-  type NetnsPair,
-  type OvsdbHandle,
   requireKernel,
   run,
   scaled,
-  startOurVswitchd,
-  startOvsdb,
-  startReferenceVswitchd,
-  type VswitchdHandle,
   waitFor,
+  type Which,
+  withTwoPortSwitch,
 } from './lib/env';
 
 requireKernel();
@@ -49,27 +42,13 @@ interface Outcome {
   afterDelete: { flows: string; meterStats: string };
 }
 
-async function meterScenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcome> {
-  await cleanupDatapath();
-  const ovsdb: OvsdbHandle = await startOvsdb();
-  let vswitchd: VswitchdHandle | undefined;
-  const pairs: NetnsPair[] = [];
-  const ofctl = async (...args: string[]): Promise<string> => run(['ovs-ofctl', '-O', 'OpenFlow13', ...args], { env: ovsdb.env });
-  try {
-    vswitchd = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
-    const ns1 = await netnsPair('tsvm1', '10.0.11.1');
-    const ns2 = await netnsPair('tsvm2', '10.0.11.2');
-    pairs.push(ns1, ns2);
-    await ovsdb.vsctl(['add-br', 'br0', '--', 'set-fail-mode', 'br0', 'secure']);
-    await ovsdb.vsctl(['add-port', 'br0', ns1.hostIf, '--', 'set', 'Interface', ns1.hostIf, 'ofport_request=1']);
-    await ovsdb.vsctl(['add-port', 'br0', ns2.hostIf, '--', 'set', 'Interface', ns2.hostIf, 'ofport_request=2']);
+async function meterScenario(which: Which): Promise<Outcome> {
+  const opts = { names: ['tsvm1', 'tsvm2'] as [string, string], addrs: ['10.0.11.1', '10.0.11.2'] as [string, string], logName: 'ofproto-meter', ofVersion: 'OpenFlow13', staticNeighbours: true };
+  return withTwoPortSwitch(which, opts, async ({ ns1, ns2, ofctl }) => {
     await ofctl('add-meter', 'br0', 'meter=1,pktps,burst,band=type=drop,rate=1,burst_size=1');
     await ofctl('add-flow', 'br0', 'priority=10,icmp,in_port=1,icmp_type=8,actions=meter:1,output:2');
     await ofctl('add-flow', 'br0', 'priority=5,in_port=1,actions=output:2');
     await ofctl('add-flow', 'br0', 'priority=5,in_port=2,actions=output:1');
-    // Static neighbours: no ARP, so the pings and their replies are the only packets.
-    await ns1.exec(['ip', 'neigh', 'replace', ns2.addr, 'lladdr', ns2.mac, 'dev', ns1.nsIf]);
-    await ns2.exec(['ip', 'neigh', 'replace', ns1.addr, 'lladdr', ns1.mac, 'dev', ns2.nsIf]);
     const ping = await ns1.exec(['ping', '-c', '10', '-i', '0.1', '-W', '1', ns2.addr], { check: false });
     const received = Number(/(\d+) received/.exec(ping.stdout)?.[1] ?? -1);
     const dump = await run(['ovs-dpctl', 'dump-flows']);
@@ -97,13 +76,7 @@ async function meterScenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcom
     await ofctl('del-meter', 'br0', 'meter=1');
     out.afterDelete = { flows: await ofctl('dump-flows', 'br0'), meterStats: await ofctl('meter-stats', 'br0') };
     return out;
-  } finally {
-    collectLogs(ovsdb.dir, `ofproto-meter-${which}`);
-    await vswitchd?.stop();
-    for (const p of pairs) await p.cleanup();
-    await cleanupDatapath();
-    await ovsdb.destroy();
-  }
+  });
 }
 
 /** Asserts what must hold for either daemon; returns the parsed counters for comparison. */

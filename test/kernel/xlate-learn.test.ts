@@ -19,19 +19,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  cleanupDatapath,
-  collectLogs,
-  netnsPair,
-  type NetnsPair,
-  type OvsdbHandle,
   requireKernel,
   run,
   scaled,
-  startOurVswitchd,
-  startOvsdb,
-  startReferenceVswitchd,
-  type VswitchdHandle,
   waitFor,
+  type Which,
+  withTwoPortSwitch,
 } from './lib/env';
 
 requireKernel();
@@ -53,24 +46,11 @@ interface Outcome {
 const strip = (flows: string): string[] => flows.split('\n').filter((l) => / table=1, /.test(l))
   .map((l) => l.replace(/ (duration|n_packets|n_bytes|idle_age|hard_age)=[^, ]+,?/g, '').trim()).sort();
 
-async function scenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcome> {
-  await cleanupDatapath();
-  const ovsdb: OvsdbHandle = await startOvsdb();
-  let vswitchd: VswitchdHandle | undefined;
-  const pairs: NetnsPair[] = [];
-  const ofctl = async (...args: string[]): Promise<string> => run(['ovs-ofctl', ...args], { env: ovsdb.env });
-  try {
-    vswitchd = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
-    const ns1 = await netnsPair('tsvl1', '10.0.12.1');
-    const ns2 = await netnsPair('tsvl2', '10.0.12.2');
-    pairs.push(ns1, ns2);
-    await ovsdb.vsctl(['add-br', 'br0', '--', 'set-fail-mode', 'br0', 'secure']);
-    await ovsdb.vsctl(['add-port', 'br0', ns1.hostIf, '--', 'set', 'Interface', ns1.hostIf, 'ofport_request=1']);
-    await ovsdb.vsctl(['add-port', 'br0', ns2.hostIf, '--', 'set', 'Interface', ns2.hostIf, 'ofport_request=2']);
+async function scenario(which: Which): Promise<Outcome> {
+  const opts = { names: ['tsvl1', 'tsvl2'] as [string, string], addrs: ['10.0.12.1', '10.0.12.2'] as [string, string], logName: 'xlate-learn', staticNeighbours: true };
+  return withTwoPortSwitch(which, opts, async ({ ns1, ns2, ofctl }) => {
     await ofctl('add-flow', 'br0', 'table=0,priority=10,actions=learn(table=1,priority=100,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,1)');
     await ofctl('add-flow', 'br0', 'table=1,priority=0,actions=flood');
-    await ns1.exec(['ip', 'neigh', 'replace', ns2.addr, 'lladdr', ns2.mac, 'dev', ns1.nsIf]);
-    await ns2.exec(['ip', 'neigh', 'replace', ns1.addr, 'lladdr', ns1.mac, 'dev', ns2.nsIf]);
     const ping = await ns1.exec(['ping', '-c', '5', '-i', '0.2', '-W', '1', ns2.addr], { check: false });
     const pingReceived = Number(/(\d+) received/.exec(ping.stdout)?.[1] ?? -1);
     let learned: string[] = [];
@@ -103,13 +83,7 @@ async function scenario(which: 'reference' | 'ts-vswitchd'): Promise<Outcome> {
       smallPing: Number(/(\d+) received/.exec(small.stdout)?.[1] ?? -1),
       bigPing: Number(/(\d+) received/.exec(big.stdout)?.[1] ?? -1),
     };
-  } finally {
-    collectLogs(ovsdb.dir, `xlate-learn-${which}`);
-    await vswitchd?.stop();
-    for (const p of pairs) await p.cleanup();
-    await cleanupDatapath();
-    await ovsdb.destroy();
-  }
+  });
 }
 
 function check(which: string, o: Outcome): void {

@@ -785,3 +785,71 @@ function findRepoRoot(start: string): string {
     if (path.dirname(d) === d) return path.resolve(start, '../../../..');
   }
 }
+
+/** Which vswitchd a differential kernel test runs: Debian's or ours. */
+export type Which = 'reference' | 'ts-vswitchd';
+
+/** The switch {@link withTwoPortSwitch} builds, handed to the test's body. */
+export interface TwoPortSwitch {
+  ovsdb: OvsdbHandle;
+  vswitchd: VswitchdHandle;
+  /** the namespaces on ofport 1 and 2 (unless `ofportRequest` was false) */
+  ns1: NetnsPair;
+  ns2: NetnsPair;
+  /** `ovs-ofctl [-O version] ARGS` against this switch's daemons; resolves to stdout */
+  ofctl(...args: string[]): Promise<string>;
+}
+
+/** Options of {@link withTwoPortSwitch}. */
+export interface TwoPortSwitchOptions {
+  /** names of the two namespaces (also their host-side veth ends, see {@link netnsPair}) */
+  names: [string, string];
+  /** the namespaces' addresses, e.g. ['10.0.12.1', '10.0.12.2'] */
+  addrs: [string, string];
+  /** the directory name under $OVSVM_OUT/logs for the daemons' logs (suffixed `-which`) */
+  logName: string;
+  /** `ovs-ofctl -O` version for {@link TwoPortSwitch.ofctl}; default none (ovs-ofctl's default) */
+  ofVersion?: string;
+  /** ask for ofports 1 and 2 (`ofport_request`); default true */
+  ofportRequest?: boolean;
+  /** write static neighbour entries in both namespaces (no ARP on the wire); default false */
+  staticNeighbours?: boolean;
+}
+
+/**
+ * The common set-up of the kernel tests that compare both daemons on one small switch: a fresh
+ * datapath and database, `which` daemon, bridge br0 in fail_mode=secure (no flows) with two
+ * namespaces on ofports 1 and 2. Runs `body`, then always collects the logs, stops the daemon,
+ * removes the namespaces and the datapath and destroys the database.
+ * @returns what `body` returns
+ * @throws whatever the set-up or `body` throws (after cleaning up)
+ */
+export async function withTwoPortSwitch<T>(which: Which, opts: TwoPortSwitchOptions, body: (sw: TwoPortSwitch) => Promise<T>): Promise<T> {
+  await cleanupDatapath();
+  const ovsdb = await startOvsdb();
+  let vswitchd: VswitchdHandle | undefined;
+  const pairs: NetnsPair[] = [];
+  try {
+    vswitchd = which === 'reference' ? await startReferenceVswitchd(ovsdb) : await startOurVswitchd(ovsdb);
+    for (const [i, name] of opts.names.entries()) pairs.push(await netnsPair(name, opts.addrs[i]));
+    const [ns1, ns2] = pairs;
+    await ovsdb.vsctl(['add-br', 'br0', '--', 'set-fail-mode', 'br0', 'secure']);
+    for (const [i, p] of pairs.entries()) {
+      const request = opts.ofportRequest ?? true ? ['--', 'set', 'Interface', p.hostIf, `ofport_request=${i + 1}`] : [];
+      await ovsdb.vsctl(['add-port', 'br0', p.hostIf, ...request]);
+    }
+    if (opts.staticNeighbours) {
+      await ns1.exec(['ip', 'neigh', 'replace', ns2.addr, 'lladdr', ns2.mac, 'dev', ns1.nsIf]);
+      await ns2.exec(['ip', 'neigh', 'replace', ns1.addr, 'lladdr', ns1.mac, 'dev', ns2.nsIf]);
+    }
+    const version = opts.ofVersion ? ['-O', opts.ofVersion] : [];
+    const ofctl = async (...args: string[]): Promise<string> => run(['ovs-ofctl', ...version, ...args], { env: ovsdb.env });
+    return await body({ ovsdb, vswitchd, ns1, ns2, ofctl });
+  } finally {
+    collectLogs(ovsdb.dir, `${opts.logName}-${which}`);
+    await vswitchd?.stop();
+    for (const p of pairs) await p.cleanup();
+    await cleanupDatapath();
+    await ovsdb.destroy();
+  }
+}
