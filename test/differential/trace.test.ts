@@ -71,8 +71,6 @@ requireKernel();
  */
 const FLOOD = 'flooding (FLOOD, ALL, NORMAL without a learned port): OVS outputs in the order of its port hash map (odp 1,8,9,10,6,5,7,3,4 here), ours in datapath port order';
 const CONTROLLER = 'controller (and dec_ttl/dec_mpls_ttl expiry): OVS 3.1 emits userspace(controller(reason,dont_send,continuation,recirc_id,rule_cookie,controller_id,max_len)) with a frozen state and installs that megaflow; ours executes such packets from userspace and installs none (its Datapath actions: drop)';
-const RECIRC_PASSES = 'recirculation: OVS 3.1 ofproto/trace follows recirc() and prints every pass (Megaflow and Datapath actions of recirc_id=0x1 …); ours prints the first pass only';
-const DP_HASH = 'select group without selection_method: OVS 3.1 selects by dp_hash (hash(l4(0)),recirc(…), then the bucket in a second pass); ours uses the default hash in one pass';
 const NO_SET = 'set_field/load on ICMP type/code, ARP or ND fields: ours emits no set() action for them and un-wildcards less than OVS';
 const MASK = 'megaflow mask: ours un-wildcards nw_proto (or the whole ipv6_label) where OVS does not; the datapath actions are the same';
 const TIE = 'two overlapping rules of the same priority: OVS leaves their order undefined (its pvector sorts subtables unstably), ours takes the older subtable first; the scenario should give them distinct priorities';
@@ -96,17 +94,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'dec-ttl/ipv6-hlim-1': CONTROLLER,
   'dec-ttl/with-ids': CONTROLLER,
   'mpls/dec-mpls-ttl': CONTROLLER,
-  'resubmit/ct-flag': RECIRC_PASSES,
-  'ct/ct-table': RECIRC_PASSES,
-  'ct/ct-zone': RECIRC_PASSES,
-  'ct/ct-zone-from-reg': RECIRC_PASSES,
-  'ct/ct-est-with-ct-next': RECIRC_PASSES,
-  'ct/ct-nat-table': RECIRC_PASSES,
-  'ct/ct-ipv6': RECIRC_PASSES,
-  'ct/ct-match-ct-fields': RECIRC_PASSES,
-  'groups/select-default': DP_HASH,
-  'groups/select-single-bucket': DP_HASH,
-  'groups/select-dp-hash': DP_HASH,
   'set-l4/icmp-type-code': NO_SET,
   'arp/responder': NO_SET,
   'arp/set-arp-spa': NO_SET,
