@@ -72,6 +72,8 @@ export interface BridgeConfig {
    * main thread
    */
   packetInOnMiss?: boolean;
+  /** the datapath's best dp_hash algorithm (XlateBridge.maxHashAlg); absent: OVS_HASH_ALG_L4 */
+  maxHashAlg?: number;
   /** OpenFlow meter id → datapath meter id, for the meters installed in the datapath */
   meters?: Record<number, number>;
   /** the bridge's OpenFlow groups (group_mod), for the group action */
@@ -110,6 +112,10 @@ export class BridgeReplica implements XlateBridge {
 
   get packetInOnMiss(): boolean {
     return this.config.packetInOnMiss ?? true;
+  }
+
+  get maxHashAlg(): number | undefined {
+    return this.config.maxHashAlg;
   }
 
   tableMiss(tableId: number): TableMiss {

@@ -36,8 +36,11 @@ import { decodeControllerCookie } from '../genl/user-action-cookie';
 
 /** Default number of slots: the most ids alive at once. */
 export const RECIRC_POOL_SLOTS = 4096;
-/** Bytes a serialized frozen state may take. */
-export const RECIRC_STATE_BYTES = 1024;
+/**
+ * Bytes a serialized frozen state may take: a select group's freeze keeps every action after it
+ * (about 50 bytes each), so room for long action lists (untouched pages cost no memory).
+ */
+export const RECIRC_STATE_BYTES = 4096;
 /** How long an id no datapath flow mentions keeps being handed out for its state, ms. */
 export const RECIRC_GRACE_MS = 2000;
 /** How long an expiring id can still be resumed from, ms (OVS: 250 to 500 ms). */

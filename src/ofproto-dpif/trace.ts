@@ -24,16 +24,18 @@
  * tracer does no formatting at all.
  */
 import { formatActions } from '../genl/actions';
+import { formatIpv6 } from '../genl/addr';
 import { Match } from '../openflow/match';
-import { formatMatch } from '../openflow/match-format';
+import { formatCtState, formatMatch } from '../openflow/match-format';
 import { FLOW_LEN } from '../openflow/meta-flow';
 import { formatOfpact } from '../openflow/ofpacts-format';
-import type { Ofpact } from '../openflow/ofpacts';
+import { NX_NAT_F_DST, NX_NAT_F_SRC, type Ofpact, type OfpactOf } from '../openflow/ofpacts';
 import {
   ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_NSH, ETH_TYPE_RARP, ethTypeMpls, FLOW_NW_FRAG_LATER,
-  FLOW_NW_FRAG_MASK, get, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, isZero,
-  ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, PT_ETH, S, wcExact, wcOr,
+  FLOW_NW_FRAG_MASK, bytes, get, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, isZero,
+  ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, PT_ETH, S, set, wcExact, wcOr,
 } from './flow';
+import { CS_NEW, CS_TRACKED, type XlateRecirc } from './xlate-ct';
 import { xlateBridge, type XlateBridge, type XlateResult, type XlateRule } from './xlate';
 
 /** OVS `enum oftrace_node_type`. */
@@ -107,6 +109,16 @@ export class XlateTracer {
     return this.enter('table', text);
   }
 
+  /**
+   * Sends later reports back into the last table lookup reported here (OVS's top-level lookup
+   * in `xlate_actions()` leaves `xin->trace` in the rule's node: what follows the pipeline, the
+   * action set's execution, nests there).
+   */
+  reenterLastTable(): void {
+    const last = this.cur[this.cur.length - 1];
+    if (last?.type === 'table') this.cur = last.subs;
+  }
+
   /** Reports one action about to be executed, as ovs-ofctl prints it. */
   ofpact(a: Ofpact): void {
     this.report('action', formatOfpact(a));
@@ -160,7 +172,9 @@ function wcForPacket(flow: Buffer): Buffer {
       'tun_gbp_flags', 'tun_erspan_ver', 'tun_erspan_idx', 'tun_erspan_dir', 'tun_erspan_hwid', 'tun_gtpu_flags',
       'tun_gtpu_msgtype');
   } else if (!isZero(flow, S.tun_id)) exact('tun_id');
-  exact('skb_priority', 'pkt_mark', 'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'recirc_id', 'dp_hash', 'in_port',
+  // OVS's ct_state is 8 bits wide: its full mask prints as flags (new|trk), not +new-est….
+  set(wc, S.ct_state, 0xff);
+  exact('skb_priority', 'pkt_mark', 'ct_zone', 'ct_mark', 'ct_label', 'recirc_id', 'dp_hash', 'in_port',
     'packet_type', 'metadata', ...Array.from({ length: 16 }, (_, i) => `reg${i}`));
   let dlType: number;
   if (get(flow, S.packet_type) === PT_ETH) {
@@ -238,6 +252,8 @@ export function flowFormat(flow: Buffer): string {
 /** OVS `xlate_strerror()` for the errors translation reports. */
 function xlateStrerror(error: string): string {
   if (error.startsWith('over max translation depth')) return 'Recursion too deep';
+  if (error.startsWith('Recirculation context not found')) return 'No recirculation context';
+  if (error.startsWith('Frozen bridge')) return 'Bridge not found';
   if (error.includes('resubmit actions')) return 'Too many resubmits';
   return error;
 }
@@ -261,12 +277,17 @@ export interface TraceRequest {
   nowMs: number;
   /** names of datapath ports, for `Datapath actions:` with `--names` */
   odpPortNames?: ReadonlyMap<number, string>;
+  /** `--ct-next` ct_state values, one per conntrack recirculation followed, in order */
+  ctNext?: readonly number[];
 }
 
 /** The text and the translation of one trace. */
 export interface TraceOutput {
   text: string;
+  /** the translation of the first pass */
   result: XlateResult;
+  /** the translations of every pass: the first, then one per recirculation followed */
+  passes: XlateResult[];
 }
 
 /** Whether two flows are equal apart from `actset_output` (xlate starts it at OFPP_UNSET, as OVS). */
@@ -276,31 +297,104 @@ function sameButActset(a: Buffer, b: Uint8Array): boolean {
 }
 
 /**
- * OVS `ofproto_trace()`: translates `req.flow` in bridge `br` with a tracer and formats the
- * result: `Flow:`, the trace tree, `Final flow:`, `Megaflow:`, `Datapath actions:` and, on a
- * failed translation, `Translation failed (…), packet is dropped.`. Nothing is executed and no
- * rule or table statistics are credited (the caller must not credit `result.rules`); MAC
- * learning happens only with a packet, as in OVS.
+ * OVS `ofproto_trace__()`: one translation of `flow` with a tracer, formatted: `Flow:`, the trace
+ * tree, `Final flow:`, `Megaflow:`, `Datapath actions:` (no newline after it, as OVS) and, on a
+ * failed translation, `Translation failed (…), packet is dropped.`.
  */
-export function ofprotoTrace(br: XlateBridge, req: TraceRequest): TraceOutput {
+function tracePass(br: XlateBridge, flow: Buffer, req: TraceRequest, ofpacts?: readonly Ofpact[]): { text: string; result: XlateResult } {
   const tracer = new XlateTracer();
   const mayLearn = req.packet !== undefined || req.hasPacket === true;
   const result = xlateBridge(br, {
-    flow: req.flow, vlanTpid: req.vlanTpid, nowMs: req.nowMs, mayLearn, packet: req.packet, ofpacts: req.ofpacts, tracer,
+    flow, vlanTpid: req.vlanTpid, nowMs: req.nowMs, mayLearn, packet: req.packet, ofpacts, tracer,
     // OVS xlate_in_init(): side effects with a packet (controller cookies then say dont_send=0;
     // nothing is executed, so no packet-in is sent either way).
     allowSideEffects: mayLearn,
   });
-  let text = `Flow: ${flowFormat(req.flow)}\n`;
+  let text = `Flow: ${flowFormat(flow)}\n`;
   text += formatTraceNodes(tracer.root);
   const final = tracer.finalFlow;
-  text += `\nFinal flow: ${!final || sameButActset(final, req.flow) ? 'unchanged' : flowFormat(final)}\n`;
-  text += `Megaflow: ${formatMatch(maskedMatch(req.flow, result.wc))}\n`;
+  text += `\nFinal flow: ${!final || sameButActset(final, flow) ? 'unchanged' : flowFormat(final)}\n`;
+  text += `Megaflow: ${formatMatch(maskedMatch(flow, result.wc))}\n`;
   text += `Datapath actions: ${formatOdpActionsNamed(result, req.odpPortNames)}`;
   if (tracer.error) text += `\nTranslation failed (${xlateStrerror(tracer.error)}), packet is dropped.\n`;
   else if (result.slowAction) text += '\nThis flow is handled by the userspace slow path because it:\n  - Uses action(s) not supported by datapath.\n';
-  else text += '\n';
   return { text, result };
+}
+
+/** OVS `oftrace_print_ip_flow()`: the addresses and ports NAT may change, for address family `af`. */
+function ipFlowText(flow: Buffer, af: OfpactOf<'nat'>['rangeAf']): string {
+  const ports = (which: 'src' | 'dst'): string => String(get(flow, which === 'src' ? S.tp_src : S.tp_dst));
+  if (af === 'inet') {
+    const ip = (slot: typeof S.nw_src): string => Array.from(bytes(flow, slot)).join('.');
+    return `nw_src=${ip(S.nw_src)},tp_src=${ports('src')},nw_dst=${ip(S.nw_dst)},tp_dst=${ports('dst')}\n`;
+  }
+  if (af === 'inet6') {
+    const ip = (slot: typeof S.ipv6_src): string => `[${formatIpv6(Buffer.from(bytes(flow, slot)))}]`;
+    return `ipv6_src=${ip(S.ipv6_src)},tp_src=${ports('src')},ipv6_dst=${ip(S.ipv6_dst)},tp_dst=${ports('dst')}\n`;
+  }
+  return '\n';
+}
+
+/**
+ * OVS `ofproto_trace_recirc_node()`: the banner before a recirculated pass, and the flow that
+ * pass starts from. A conntrack recirculation resumes with the next `--ct-next` state (consumed
+ * from `ctNext`), by default trk|new; a ct with nat() has the packet translated to the first
+ * address and port of its range ("Replacing src/dst IP/ports to simulate NAT").
+ */
+function recircBanner(rec: XlateRecirc, ctNext: number[]): { text: string; flow: Buffer } {
+  const flow = Buffer.from(rec.flow);
+  let text = `\n\n${'='.repeat(79)}\nrecirc(0x${rec.id.toString(16)})`;
+  let ctState = CS_TRACKED | CS_NEW;
+  if (ctNext.length) {
+    ctState = ctNext.shift()!;
+    text += ` - resume conntrack with ct_state=${formatCtState(ctState)}`;
+  } else {
+    text += ' - resume conntrack with default ct_state=trk|new (use --ct-next to customize)';
+  }
+  set(flow, S.ct_state, ctState);
+  text += '\n';
+  const ofn = rec.nat;
+  if (ofn) {
+    text += `Replacing src/dst IP/ports to simulate NAT:\n Initial flow: ${ipFlowText(flow, ofn.rangeAf)}`;
+    for (const [flag, which] of [[NX_NAT_F_SRC, 'src'], [NX_NAT_F_DST, 'dst']] as const) {
+      if (!(ofn.flags & flag)) continue;
+      if (ofn.rangeAf === 'inet') flow.set(ofn.addrMin.subarray(0, 4), which === 'src' ? S.nw_src.offset : S.nw_dst.offset);
+      else if (ofn.rangeAf === 'inet6') flow.set(ofn.addrMin.subarray(0, 16), which === 'src' ? S.ipv6_src.offset : S.ipv6_dst.offset);
+      if (ofn.rangeAf !== 'unspec' && ofn.protoMin) set(flow, which === 'src' ? S.tp_src : S.tp_dst, ofn.protoMin);
+    }
+    text += ` Modified flow: ${ipFlowText(flow, ofn.rangeAf)}`;
+  }
+  text += `${'='.repeat(79)}\n\n`;
+  return { text, flow };
+}
+
+/**
+ * OVS `ofproto_trace()`: translates `req.flow` in bridge `br` with a tracer and formats the
+ * result ({@link tracePass}), then follows every recirculation the translation forked for
+ * conntrack (`ct(table=N)`), in the order they were set up, each pass's own forks queued after
+ * the others: a banner ({@link recircBanner}) and the trace of the recirculated packet resuming
+ * its frozen state, as a handler resumes a recirculated upcall. Nothing is executed and no rule
+ * or table statistics are credited (the caller must not credit the results' `rules`); MAC
+ * learning happens only with a packet, as in OVS.
+ *
+ * Where ts-vswitchd differs: trace-packet-out's actions are not given to the recirculated passes
+ * (OVS reports "Recirculation conflict (actions)!" there).
+ */
+export function ofprotoTrace(br: XlateBridge, req: TraceRequest): TraceOutput {
+  const ctNext = [...(req.ctNext ?? [])];
+  const first = tracePass(br, req.flow, req, req.ofpacts);
+  let text = first.text;
+  const passes = [first.result];
+  const queue = [...(first.result.recircs ?? [])];
+  for (let rec = queue.shift(); rec; rec = queue.shift()) {
+    const banner = recircBanner(rec, ctNext);
+    const pass = tracePass(br, banner.flow, req);
+    text += banner.text + pass.text;
+    passes.push(pass.result);
+    queue.push(...(pass.result.recircs ?? []));
+  }
+  if (!text.endsWith('\n')) text += '\n';
+  return { text, result: first.result, passes };
 }
 
 function formatOdpActionsNamed(r: XlateResult, names?: ReadonlyMap<number, string>): string {

@@ -9,6 +9,7 @@
  */
 import { OFPP_UNSET, ofp10PortToOfp11 } from '../openflow/common';
 import { ofpactsExecuteActionSet, type Ofpact } from '../openflow/ofpacts';
+import { formatOfpacts } from '../openflow/ofpacts-format';
 import { S, set } from './flow';
 import { type Ctx, doXlateActions } from './xlate';
 
@@ -20,7 +21,7 @@ const ACTSET_OUTPUT_UNSET = ofp10PortToOfp11(OFPP_UNSET);
  * action set and updates `actset_output`: the last output's port, unless the set holds a group,
  * which makes it OFPP_UNSET for good (until clear_actions).
  */
-export function xlateWriteActions(ctx: Ctx, actions: readonly Ofpact[]): void {
+export function xlateWriteActions(ctx: Ctx, actions: readonly Ofpact[], traced = true): void {
   if (!ctx.actionSetHasGroup) {
     for (const a of actions) {
       if (a.type === 'output') {
@@ -34,10 +35,20 @@ export function xlateWriteActions(ctx: Ctx, actions: readonly Ofpact[]): void {
   }
   ctx.actionSet.push(...actions);
   ctx.res.trace.push(`action set is now: ${ctx.actionSet.map((a) => a.type).join(',') || 'empty'}`);
+  if (traced) reportActionSet(ctx, 'is');
+}
+
+/** OVS `xlate_report_action_set()`: the trace's "action set is/was: …" detail. */
+function reportActionSet(ctx: Ctx, verb: 'is' | 'was'): void {
+  const tracer = ctx.input.tracer;
+  if (!tracer) return;
+  const list = ofpactsExecuteActionSet(ctx.actionSet);
+  tracer.report('detail', list.length ? `action set ${verb}: ${formatOfpacts(list)}` : `action set ${verb} empty`);
 }
 
 /** OVS's OFPACT_CLEAR_ACTIONS: empties the action set; `actset_output` becomes OFPP_UNSET. */
 export function xlateClearActions(ctx: Ctx): void {
+  reportActionSet(ctx, 'was');
   ctx.actionSet = [];
   set(ctx.flow, S.actset_output, ACTSET_OUTPUT_UNSET);
   ctx.actionSetHasGroup = false;
@@ -56,6 +67,8 @@ export function xlateActionSet(ctx: Ctx): void {
   ctx.res.trace.push('executing action set');
   const old = ctx.inActionSet;
   ctx.inActionSet = true;
+  const traceAt = ctx.input.tracer?.enter('table', '--. Executing action set:');
   doXlateActions(ctx, list);
+  if (traceAt) ctx.input.tracer!.leave(traceAt);
   ctx.inActionSet = old;
 }

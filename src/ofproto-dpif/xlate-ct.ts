@@ -31,11 +31,13 @@ import {
   NX_CT_F_COMMIT, NX_CT_F_FORCE, NX_CT_RECIRC_NONE, NX_NAT_F_DST, NX_NAT_F_PERSISTENT, NX_NAT_F_PROTO_HASH,
   NX_NAT_F_PROTO_RANDOM, NX_NAT_F_SRC, OfpactOf,
 } from '../openflow/ofpacts';
-import { bytes, get, S, set } from './flow';
+import { formatOfpacts } from '../openflow/ofpacts-format';
+import { bytes, get, isIpAny, S, set } from './flow';
+import { xlateWriteActions } from './xlate-actset';
 import { FrozenState, frozenMetadataFromFlow, frozenMetadataToFlow, threadRecircPool } from './recirc';
 import {
-  commitOdpActions, Ctx, doXlateActions, lookupFromTable, maskFieldMasked, xlateFinish, xlateFound, XlateBridge, XlateInput, XlateResult,
-  wcInit,
+  commitOdpActions, Ctx, doXlateActions, lookupFromTable, maskFieldMasked, resourceCheck, xlateFinish, xlateFound, XlateBridge,
+  XlateInput, XlateResult, wcInit,
 } from './xlate';
 
 /** ct_state bits (ovs-fields(7) "ct_state"): new connection. */
@@ -167,6 +169,7 @@ export function composeConntrack(ctx: Ctx, a: OfpactOf<'ct'>): void {
   // The ct_* fields exist only in the 'table=' call chain.
   flowClearConntrack(ctx.flow);
   ctx.res.trace.push('Sets the packet to an untracked state, and clears all the conntrack fields.');
+  ctx.input.tracer?.report('detail', 'Sets the packet to an untracked state, and clears all the conntrack fields.');
   ctx.conntracked = false;
 }
 
@@ -209,6 +212,47 @@ export function composeRecirculateAndFork(ctx: Ctx, tableId: number, zone: numbe
   if (ctx.ctNatAction) rec.nat = ctx.ctNatAction;
   (ctx.res.recircs ??= []).push(rec);
   ctx.res.trace.push(`A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${tableId}.`);
+  ctx.input.tracer?.report('detail', `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${tableId}.`);
+}
+
+/** The ct_* slots OVS `tuple_swap_flow()` exchanges with the packet's own, for IPv4 and IPv6. */
+const TUPLE_SWAP4: ReadonlyArray<[string, string]> = [['nw_proto', 'ct_nw_proto'], ['nw_src', 'ct_nw_src'], ['nw_dst', 'ct_nw_dst'],
+  ['tp_src', 'ct_tp_src'], ['tp_dst', 'ct_tp_dst']];
+const TUPLE_SWAP6: ReadonlyArray<[string, string]> = [['nw_proto', 'ct_nw_proto'], ['ipv6_src', 'ct_ipv6_src'],
+  ['ipv6_dst', 'ct_ipv6_dst'], ['tp_src', 'ct_tp_src'], ['tp_dst', 'ct_tp_dst']];
+
+/** OVS `tuple_swap()`: exchanges the packet's 5-tuple with the conntrack original tuple, in flow and mask. */
+function tupleSwap(ctx: Ctx): void {
+  const pairs = get(ctx.flow, S.dl_type) === 0x0800 ? TUPLE_SWAP4 : TUPLE_SWAP6;
+  for (const b of [ctx.flow, ctx.wc]) {
+    for (const [x, y] of pairs) {
+      const a = Buffer.from(bytes(b, S[x]));
+      b.set(bytes(b, S[y]), S[x].offset);
+      b.set(a, S[y].offset);
+    }
+  }
+}
+
+/**
+ * `resubmit(PORT,TABLE,ct)` (ovs-actions(7) "The resubmit action"; OVS `xlate_table_action()`
+ * with `with_ct_orig`): the lookup sees the conntrack original direction 5-tuple in place of the
+ * packet's (in the flow and in the mask, so the megaflow matches on the ct_* fields consulted);
+ * the found rule's actions see the packet's own headers again. A packet that is not IP or has no
+ * conntrack tuple (ct_nw_proto 0) reports OVS's error and the resubmit does nothing.
+ */
+export function xlateTableCtOrig(ctx: Ctx, inPort: number, tableId: number): void {
+  if (!resourceCheck(ctx)) return;
+  if (!get(ctx.flow, S.ct_nw_proto) || !isIpAny(ctx.flow)) {
+    ctx.res.trace.push('resubmit(ct) with non-tracked or non-IP packet!');
+    ctx.input.tracer?.report('error', 'resubmit(ct) with non-tracked or non-IP packet!');
+    return;
+  }
+  const oldTable = ctx.tableId;
+  tupleSwap(ctx);
+  const found = lookupFromTable(ctx, tableId, inPort, false, false);
+  tupleSwap(ctx);
+  xlateFound(ctx, found, tableId <= oldTable, tableId);
+  ctx.tableId = oldTable;
 }
 
 /**
@@ -228,16 +272,23 @@ export function xlateResume(br: XlateBridge, state: FrozenState, input: XlateInp
   const ctx = new Ctx(br, input, false);
   ctx.frozen = state;
   wcInit(ctx);
+  const tracer = input.tracer;
+  const thawAt = tracer?.enter('thaw', 'thaw');
   ctx.res.trace.push(`thaw: Resuming from table ${state.tableId}`);
+  tracer?.report('thaw', `Resuming from table ${state.tableId}`);
   ctx.conntracked = state.conntracked;
   if (!state.conntracked) flowClearConntrack(ctx.flow);
   frozenMetadataToFlow(state.metadata, ctx.flow);
-  if (state.actionSet?.length) doXlateActions(ctx, [{ type: 'write_actions', actions: state.actionSet }]);
+  if (state.actionSet?.length) tracer?.report('thaw', `Restoring action set: ${formatOfpacts(state.actionSet)}`);
+  if (state.ofpacts?.length) tracer?.report('thaw', `Restoring actions: ${formatOfpacts(state.ofpacts)}`);
+  if (thawAt) tracer!.leave(thawAt);
+  if (state.actionSet?.length) xlateWriteActions(ctx, state.actionSet, false);
   if (state.ofpacts?.length) {
     doXlateActions(ctx, state.ofpacts);
   } else {
     const found = lookupFromTable(ctx, state.tableId, ctx.inPort, true, true);
     xlateFound(ctx, found, false);
+    tracer?.reenterLastTable();
   }
   return xlateFinish(ctx);
 }
@@ -249,12 +300,18 @@ export function xlateResume(br: XlateBridge, state: FrozenState, input: XlateInp
  */
 export function xlateRecirculated(br: XlateBridge, input: XlateInput, recircId: number): XlateResult {
   const state = threadRecircPool().find(recircId);
-  if (state && state.bridge === br.name) return xlateResume(br, state, input);
+  input.tracer?.enter('bridge', `bridge("${br.name}")`);
+  // OVS: the packet comes up on the input bridge's port; the state names the bridge to resume in
+  // (another one when the freeze happened behind a patch port).
+  const resumeBr = state && (state.bridge === br.name ? br : br.bridge?.(state.bridge));
+  if (state && resumeBr) return xlateResume(resumeBr, state, input);
   const ctx = new Ctx(br, input, false);
   wcInit(ctx);
+  if (state) input.tracer?.enter('thaw', 'thaw');
   ctx.error = state
     ? 'Frozen bridge no longer exists.'
     : `Recirculation context not found for ID ${recircId.toString(16)}`;
+  input.tracer?.report('error', ctx.error);
   const res = xlateFinish(ctx);
   res.slow = true;
   return res;

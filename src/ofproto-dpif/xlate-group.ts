@@ -21,9 +21,9 @@
  *   `dp_hash`: OVS 3.1 uses it for the default method too whenever the weights fit a table of
  *   at most 256 hash values (Webster's method); a packet whose `dp_hash` is set (after
  *   recirculation) picks the first live bucket from its masked hash on, un-wildcarding the mask
- *   bits of `dp_hash`. A packet without one needs `hash(...)` + `recirc(...)`: translation
- *   has no recirculation yet ({@link triggerRecirculateWithHash}), so such a group falls back
- *   to the default method here, which differs from OVS's datapath actions.
+ *   bits of `dp_hash`. A packet without one freezes translation (xlate-freeze.ts): the datapath
+ *   actions end in `hash(alg, basis),recirc(id)` (sym_l4 for the default method when the
+ *   datapath has it, else l4), and the recirculated packet resumes at the group action.
  *
  * A group that does not exist ends the current action list, not the pipeline, as in OVS 3.1.
  * Group and bucket statistics are not kept.
@@ -39,6 +39,7 @@ import {
   VLAN_VID_MASK, wcExact, wcOr,
 } from './flow';
 import { type Ctx, doXlateActions, maskFieldMasked, prereqsOk, resourceCheck } from './xlate';
+import { finishFreezing, triggerRecirculateWithHash } from './xlate-freeze';
 
 /** OVS's limit on watch_group chains (ofproto-dpif-xlate.c MAX_LIVENESS_RECURSION). */
 export const MAX_LIVENESS_RECURSION = 128;
@@ -168,6 +169,7 @@ function groupBestLiveBucket(ctx: Ctx, group: GroupDesc, basis: number): Bucket 
     }
     const score = (hashInt(b.bucketId, basis) & 0xffff) * b.weight;
     ctx.res.trace.push(`bucket ${b.bucketId}: score ${score}`);
+    ctx.input.tracer?.report('detail', `bucket ${b.bucketId}: score ${score >>> 0}`);
     if (score >= bestScore) {
       best = b;
       bestScore = score;
@@ -265,23 +267,18 @@ function pickHashFieldsSelectGroup(ctx: Ctx, group: GroupDesc): Bucket | undefin
 }
 
 /**
- * Where translation would freeze and recirculate with `hash(alg, basis)` (OVS
- * `ctx_trigger_recirculate_with_hash()`). Translation has no recirculation yet: returns false,
- * and the caller falls back to the default selection method. When freezing lands, emit
- * `hash` + `recirc` here and return true.
+ * OVS `pick_dp_hash_select_group()`: with the packet's dp_hash, the first live bucket of the
+ * hash table from its masked value on; without one (0: not computed yet), translation freezes
+ * to have the datapath compute it with `hash(alg, basis)` (an algorithm the datapath lacks
+ * becomes OVS_HASH_ALG_L4) and returns undefined.
  */
-export function triggerRecirculateWithHash(_ctx: Ctx, _hashAlg: number, _hashBasis: number): boolean {
-  return false;
-}
-
-/** OVS `pick_dp_hash_select_group()` (undefined also when translation froze for the hash). */
 function pickDpHashSelectGroup(ctx: Ctx, group: GroupDesc, sel: Extract<SelectionMethod, { method: 'dp_hash' }>): Bucket | undefined {
   const dpHash = get(ctx.flow, S.dp_hash);
   // 0 means "not computed": every computed dp_hash is non-zero, so no need to match the field.
   if (!dpHash) {
-    if (triggerRecirculateWithHash(ctx, sel.hashAlg, sel.hashBasis)) return undefined;
-    ctx.res.trace.push('dp_hash needs recirculation: using the default selection method');
-    return pickDefaultSelectGroup(ctx, group);
+    const alg = sel.hashAlg > (ctx.br.maxHashAlg ?? OVS_HASH_ALG_L4) ? OVS_HASH_ALG_L4 : sel.hashAlg;
+    triggerRecirculateWithHash(ctx, alg, sel.hashBasis);
+    return undefined;
   }
   wcOr(ctx.wc, S.dp_hash, sel.hashMask);
   for (let i = 0; i <= sel.hashMask; i++) {
@@ -311,6 +308,7 @@ function pickSelectGroup(ctx: Ctx, group: GroupDesc): Bucket | undefined {
  */
 function xlateGroupBucket(ctx: Ctx, bucket: Bucket): void {
   ctx.res.trace.push(`bucket ${bucket.bucketId}`);
+  const traceAt = ctx.input.tracer?.enter('bucket', `bucket ${bucket.bucketId}`);
   const list = ofpactsExecuteActionSet(bucket.ofpacts);
   const oldFlow = Buffer.from(ctx.flow);
   const oldTpid = ctx.flowTpid;
@@ -321,10 +319,13 @@ function xlateGroupBucket(ctx: Ctx, bucket: Bucket): void {
   doXlateActions(ctx, list);
   ctx.groupBucketAction = oldGroupBucketAction;
   ctx.depth--;
+  // OVS: a freeze inside the bucket recirculates with the bucket's remaining actions.
+  if (ctx.freezing) finishFreezing(ctx);
   oldFlow.copy(ctx.flow);
   ctx.flowTpid = oldTpid;
   ctx.flowInner = oldInner;
   ctx.exit = false;
+  if (traceAt) ctx.input.tracer!.leave(traceAt);
 }
 
 /**
@@ -347,9 +348,11 @@ export function xlateGroupAction(ctx: Ctx, groupId: number): boolean {
   const bucket = group.type === 'select' ? pickSelectGroup(ctx, group) : groupFirstLiveBucket(ctx, group, 0);
   if (bucket) {
     ctx.res.trace.push(`using bucket ${bucket.bucketId}`);
+    ctx.input.tracer?.report('detail', `using bucket ${bucket.bucketId}`);
     xlateGroupBucket(ctx, bucket);
   } else {
     ctx.res.trace.push('no live bucket');
+    ctx.input.tracer?.report('detail', 'no live bucket');
   }
   return false;
 }

@@ -8,6 +8,7 @@ import { OFPUTIL_PC_NO_RECV } from '../openflow/ofp-port';
 import { bytes, S, set } from './flow';
 import type { PatchPeer } from './ofproto';
 import { Ctx, XlatePort, xlateTable } from './xlate';
+import { finishFreezing } from './xlate-freeze';
 
 /** The `struct flow` members OVS's `flow_clear_conntrack()` zeroes. */
 const CT_SLOTS = [
@@ -76,6 +77,8 @@ export function patchPortOutput(ctx: Ctx, port: XlatePort, patch: PatchPeer): vo
     res.trace.push(`port ${peer.ofport} has OFPPC_NO_RECV: drop`);
   } else {
     xlateTable(ctx, peer.ofport, 0, true, true);
+    // OVS patch_port_output(): a freeze in the peer's pipeline recirculates from there.
+    if (ctx.freezing) finishFreezing(ctx);
   }
   if (prev) ctx.input.tracer!.leave(prev);
   if (res.rules.length || res.tableLookups.length) {

@@ -26,10 +26,10 @@
  * datapath meter the OpenFlow meter is installed as, nothing without one); note; exit; conjunction
  * (a no-op if executed: the classifier never returns such rules, see ./classifier); controller (reason,
  * controller id, userdata, meter_id; `pause` freezes with continuation=1: xlate-controller.ts); group (all,
- * indirect, select, fast_failover: xlate-group.ts; select by dp_hash falls back to the default
- * hash until recirculation exists); write_actions and clear_actions, with the action set
+ * indirect, select, fast_failover: xlate-group.ts; select by dp_hash freezes translation and
+ * recirculates with hash(), xlate-freeze.ts); write_actions and clear_actions, with the action set
  * executed when the pipeline ends and `actset_output` maintained (xlate-actset.ts); ct (commit, force,
- * zone, exec of ct_mark/ct_label, alg, nat, `table=` through recirculation), ct_clear (see
+ * zone, exec of ct_mark/ct_label, alg, nat, `table=` through recirculation), resubmit(,T,ct), ct_clear (see
  * xlate-ct.ts; a flow with a recirc_id resumes its frozen translation, recirc.ts); learn (the
  * learned flow_mods go to the main thread: xlate-learn.ts); push_mpls, pop_mpls,
  * set_mpls_label/tc/ttl, dec_mpls_ttl and set_field on mpls_label/tc/ttl (xlate-mpls.ts); clone,
@@ -84,7 +84,8 @@ import { patchPortOutput } from './xlate-patch';
 import { xlateGroupAction } from './xlate-group';
 import { xlateActionSet, xlateClearActions, xlateWriteActions } from './xlate-actset';
 import type { FrozenState } from './recirc';
-import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc } from './xlate-ct';
+import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateRecirc, xlateTableCtOrig } from './xlate-ct';
+import { finishFreezing, freezeUnrollActions, xlateUnrollXlate } from './xlate-freeze';
 import { type PortVlanConfig, xlateNormal } from './xlate-normal';
 import { commitSetIcmp, commitSetNwExtra } from './xlate-commit-nw';
 import { composeControllerAction, xlateControllerPause } from './xlate-controller';
@@ -156,6 +157,12 @@ export interface XlateBridge {
   bridge?(name: string): XlateBridge | undefined;
   /** the OpenFlow group `groupId` (group_mod), undefined when there is none */
   group?(groupId: number): GroupDesc | undefined;
+  /**
+   * the best `enum ovs_hash_alg` the datapath's hash action supports (OVS
+   * `support.max_hash_alg`, "Max dp_hash algorithm"); absent: OVS_HASH_ALG_L4, which every
+   * datapath has (the Linux datapath supports no more)
+   */
+  readonly maxHashAlg?: number;
 }
 
 /** One packet the translation sends to the controller. */
@@ -338,6 +345,12 @@ export class Ctx {
   ctNatAction?: OfpactOf<'nat'>;
   /** the frozen state this translation resumed from (OVS `xin->frozen_state`) */
   frozen?: FrozenState;
+  /** OVS `freezing`: translation stops and resumes after a recirculation (xlate-freeze.ts) */
+  freezing = false;
+  /** OVS `frozen_actions`: what the resumed translation runs (xlate-freeze.ts) */
+  frozenActions: Ofpact[] = [];
+  /** OVS `recirc_update_dp_hash`, `dp_hash_alg`, `dp_hash_basis`: hash(alg, basis) before the recirc */
+  recircHash?: { alg: number; basis: number };
 
   constructor(public br: XlateBridge, readonly input: XlateInput, readonly inPacketOut: boolean) {
     this.flow = Buffer.from(input.flow);
@@ -943,8 +956,14 @@ export function doXlateActions(ctx: Ctx, ofpacts: readonly Ofpact[]): void {
 
 function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: boolean, flow: Buffer, wc: Buffer): void {
   if (!ofpacts.length) ctx.input.tracer?.report('action', 'drop');
-  for (const a of ofpacts) {
-    if (ctx.error || ctx.exit) break;
+  for (let i = 0; i < ofpacts.length; i++) {
+    const a = ofpacts[i];
+    if (ctx.error) break;
+    if (ctx.exit) {
+      // OVS: a freeze in an action this list called keeps the rest of this list for later.
+      if (ctx.freezing) freezeUnrollActions(ctx, ofpacts.slice(i));
+      break;
+    }
     ctx.input.tracer?.ofpact(a);
     // OVS `is_last_action`: the last action of a list that is itself last, with no action set to run.
     const last = parentLast && a === ofpacts[ofpacts.length - 1] && !ctx.actionSet.length;
@@ -1013,7 +1032,8 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
       case 'resubmit': {
         // A resubmit from an ordinary rule never sends table misses to the controller.
         const inPort = a.inPort === OFPP_IN_PORT ? ctx.inPort : a.inPort;
-        xlateTable(ctx, inPort, a.tableId === 255 ? ctx.tableId : a.tableId, false, false);
+        if (a.withCtOrig) xlateTableCtOrig(ctx, inPort, a.tableId === 255 ? ctx.tableId : a.tableId);
+        else xlateTable(ctx, inPort, a.tableId === 255 ? ctx.tableId : a.tableId, false, false);
         break;
       }
       case 'goto_table':
@@ -1043,6 +1063,9 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
       case 'conjunction':
         // OVS: a no-op if ever executed (packet-out); the classifier never returns such a rule.
         ctx.res.trace.push('executing no-op conjunction action');
+        break;
+      case 'unroll_xlate':
+        xlateUnrollXlate(ctx, a);
         break;
       case 'exit':
         ctx.exit = true;
@@ -1130,6 +1153,11 @@ function doXlateActions__(ctx: Ctx, ofpacts: readonly Ofpact[], parentLast: bool
         ctx.res.unsupported.push(a.type);
         ctx.res.trace.push(`action ${a.type} is not supported yet: skipped`);
     }
+    // OVS: the action that froze translation, and those after it, run after recirculation.
+    if (!ctx.error && ctx.exit && ctx.freezing && !ctx.frozenActions.length) {
+      freezeUnrollActions(ctx, ofpacts.slice(i));
+      break;
+    }
   }
 }
 
@@ -1203,14 +1231,16 @@ export function xlateBridge(br: XlateBridge, input: XlateInput): XlateResult {
   } else {
     const found = lookupFromTable(ctx, 0, ctx.inPort, true, true);
     xlateFound(ctx, found, false);
+    input.tracer?.reenterLastTable();
   }
   return xlateFinish(ctx);
 }
 
 /** The end of every translation: {@link wcFinish}, and a failed translation dropping. */
 export function xlateFinish(ctx: Ctx): XlateResult {
-  // OVS xlate_actions(): the action set runs once the pipeline has ended.
-  if (!ctx.error) xlateActionSet(ctx);
+  // OVS xlate_actions(): the action set runs once the pipeline has ended, unless it froze.
+  if (!ctx.error && !ctx.freezing) xlateActionSet(ctx);
+  if (!ctx.error && ctx.freezing) finishFreezing(ctx);
   wcFinish(ctx);
   ctx.input.tracer?.finish(ctx.flow, ctx.error);
   if (ctx.error) {

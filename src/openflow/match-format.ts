@@ -69,6 +69,38 @@ function formatFlags(names: Record<number, string>, flags: number): string {
   return parts.join('|');
 }
 
+/** OVS `format_flags(ct_state_to_string, state, '|')`: e.g. `est|trk`, `0` for none. */
+export function formatCtState(state: number): string {
+  return formatFlags(CT_STATE_NAMES, state);
+}
+
+/**
+ * OVS `parse_ct_state()` then `validate_ct_state()` (lib/flow.c), as `ofproto/trace --ct-next`
+ * takes it: flag names (`trk`, `new`, `est`, `rel`, `rpl`, `inv`, `snat`, `dnat`) separated by
+ * commas or spaces.
+ * @returns the ct_state bits
+ * @throws Error with OVS's message: `X: unknown connection tracking state flag`, or
+ *   `S: invalid connection state: …` (one line per broken constraint of ovs-fields(7))
+ */
+export function parseCtState(text: string): number {
+  let state = 0;
+  for (const name of text.split(/[, ]+/).filter((x) => x)) {
+    const bit = Number(Object.keys(CT_STATE_NAMES).find((b) => CT_STATE_NAMES[Number(b)] === name) ?? 0);
+    if (!bit) throw new Error(`${name}: unknown connection tracking state flag`);
+    state |= bit;
+  }
+  const shown = formatFlags(CT_STATE_NAMES, state);
+  let err = '';
+  if (state && !(state & CS_TRACKED)) err += `${shown}: invalid connection state: If "trk" is unset, no other flags are set\n`;
+  if (state & CS_INVALID && state & ~(CS_TRACKED | CS_INVALID)) {
+    err += `${shown}: invalid connection state: when "inv" is set, only "trk" may also be set\n`;
+  }
+  if (state & CS_NEW && state & CS_ESTABLISHED) err += `${shown}: invalid connection state: "new" and "est" are mutually exclusive\n`;
+  if (state & CS_NEW && state & CS_REPLY_DIR) err += `${shown}: invalid connection state: "new" and "rpy" are mutually exclusive\n`;
+  if (err) throw new Error(err);
+  return state;
+}
+
 /** OVS `format_flags_masked`: all flags of `maxMask` as `format_flags`, else "+a-b", "0/0" for none. */
 function formatFlagsMasked(names: Record<number, string>, flags: number, mask: number, maxMask: number): string {
   if (mask === maxMask) return formatFlags(names, flags);

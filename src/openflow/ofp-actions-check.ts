@@ -254,6 +254,8 @@ const CHECKS: Checker = {
   multipath: (a, st) => checkSubfield(a.dst, st.m, true),
   note: NOTHING,
   exit: NOTHING,
+  // OVS check_UNROLL_XLATE(): internal, nothing to check (never decoded from the wire).
+  unroll_xlate: NOTHING,
   sample: NOTHING,
   ct: checkCt,
   ct_clear: NOTHING,

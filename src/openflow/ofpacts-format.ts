@@ -263,6 +263,7 @@ const FORMATS: Formatter = {
     + `${MULTIPATH_ALGORITHMS[a.algorithm] ?? '<unknown>'},${a.maxLink + 1},${a.arg},${formatSubfield(a.dst)})`,
   note: (a) => `note:${hexArg(a.data)}`,
   exit: () => 'exit',
+  unroll_xlate: (a) => `unroll_xlate(table=${a.tableId}, cookie=${a.cookie})`,
   sample: formatSample,
   ct: formatCt,
   ct_clear: () => 'ct_clear',

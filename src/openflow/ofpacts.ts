@@ -209,6 +209,11 @@ export type Ofpact =
   | { type: 'multipath'; fields: number; basis: number; algorithm: number; maxLink: number; arg: number; dst: MfSubfield }
   | { type: 'note'; data: Buffer }
   | { type: 'exit' }
+  /**
+   * OVS's internal OFPACT_UNROLL_XLATE (never on the wire): in frozen actions, restores the table
+   * id and rule cookie the following actions ran under before the freeze
+   */
+  | { type: 'unroll_xlate'; tableId: number; cookie: bigint }
   | {
     type: 'sample'; probability: number; collectorSetId: number; obsDomainId: number;
     obsPointId: number; samplingPort: number; direction: number;
@@ -365,7 +370,7 @@ const OFPACT_NAMES: Record<Ofpact['type'], string> = {
   delete_field: 'delete_field', encap: 'encap', decap: 'decap', set_tunnel: 'set_tunnel',
   set_queue: 'set_queue', pop_queue: 'pop_queue', fin_timeout: 'fin_timeout',
   resubmit: 'resubmit', learn: 'learn', conjunction: 'conjunction', multipath: 'multipath',
-  note: 'note', exit: 'exit', sample: 'sample', ct: 'ct', ct_clear: 'ct_clear', nat: 'nat',
+  note: 'note', exit: 'exit', unroll_xlate: 'unroll_xlate', sample: 'sample', ct: 'ct', ct_clear: 'ct_clear', nat: 'nat',
   clone: 'clone', check_pkt_larger: 'check_pkt_larger', debug_recirc: 'debug_recirc',
   debug_slow: 'debug_slow', meter: 'meter', clear_actions: 'clear_actions',
   write_actions: 'write_actions', write_metadata: 'write_metadata', goto_table: 'goto_table',

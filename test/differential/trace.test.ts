@@ -70,8 +70,6 @@ requireKernel();
  * entry that matches, or names no scenario, fails the test, so the list only shrinks.
  */
 const FLOOD = 'flooding (FLOOD, ALL, NORMAL without a learned port): OVS outputs in the order of its port hash map (odp 1,8,9,10,6,5,7,3,4 here), ours in datapath port order';
-const RECIRC_PASSES = 'recirculation: OVS 3.1 ofproto/trace follows recirc() and prints every pass (Megaflow and Datapath actions of recirc_id=0x1 …); ours prints the first pass only';
-const DP_HASH = 'select group without selection_method: OVS 3.1 selects by dp_hash (hash(l4(0)),recirc(…), then the bucket in a second pass); ours uses the default hash in one pass';
 
 /**
  * Scenarios that cannot agree yet: scenario id → reason, from the first complete run in the guest
@@ -83,17 +81,6 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'output/all': FLOOD,
   'learn/basic': FLOOD,
   'many/per-mac': FLOOD,
-  'resubmit/ct-flag': RECIRC_PASSES,
-  'ct/ct-table': RECIRC_PASSES,
-  'ct/ct-zone': RECIRC_PASSES,
-  'ct/ct-zone-from-reg': RECIRC_PASSES,
-  'ct/ct-est-with-ct-next': RECIRC_PASSES,
-  'ct/ct-nat-table': RECIRC_PASSES,
-  'ct/ct-ipv6': RECIRC_PASSES,
-  'ct/ct-match-ct-fields': RECIRC_PASSES,
-  'groups/select-default': DP_HASH,
-  'groups/select-single-bucket': DP_HASH,
-  'groups/select-dp-hash': DP_HASH,
   'mpls/pop-mpls-not-bottom': 'pop_mpls of a label without the bottom-of-stack bit: OVS pops it (its flow holds three LSEs, and the megaflow matches the BOS bits of the next two: mpls_lse1, mpls_lse2); the flow here holds one LSE, so ours fails the translation (drop)',
 };
 

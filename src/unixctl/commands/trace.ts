@@ -6,8 +6,9 @@
  *   ofproto/trace bridge br_flow [OPTIONS] [-generate|packet]
  *   ofproto/trace-packet-out [-consistent] {[dpname] odp_flow | bridge br_flow} [OPTIONS] [-generate|packet] actions
  *
- * OPTIONS: `--names`/`-names`, `--l7 HEX`, `--l7-len N`, `--ct-next CT_STATE` (parsed; with no
- * recirculation in translation yet, the ct states are not consumed). The trace runs on the main
+ * OPTIONS: `--names`/`-names`, `--l7 HEX`, `--l7-len N`, `--ct-next CT_STATE` (repeatable: the
+ * ct_state of each conntrack recirculation the trace follows, in order; trk|new once they run
+ * out). Every recirculation pass is traced after the first, as OVS does. The trace runs on the main
  * thread against the bridge's live tables; nothing is executed and no statistics are credited.
  * With a packet (`-generate` or hex bytes) translation may learn MACs, as OVS's does.
  *
@@ -17,7 +18,7 @@
 import { parseOdpFlowKey } from '../../genl/odp-key-text';
 import { OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NONE, OFPP_NORMAL, OFPP_TABLE } from '../../openflow/common';
 import { mfArePrereqsOk } from '../../openflow/match';
-import { mfParseValue, parseOfpPort, PROTOCOLS, keyValues } from '../../openflow/match-format';
+import { mfParseValue, parseCtState, parseOfpPort, PROTOCOLS, keyValues } from '../../openflow/match-format';
 import { mfFieldByName, mfGetValue, mfSetValue } from '../../openflow/meta-flow';
 import type { Ofpact } from '../../openflow/ofpacts';
 import { OFPR_ACTION } from '../../openflow/ofp-switch';
@@ -176,8 +177,8 @@ interface TraceArgs {
   generate: boolean;
   names: boolean;
   consistent: boolean;
-  /** `--ct-next` states, in order (for conntrack recirculation; not consumed yet) */
-  ctNext: string[];
+  /** `--ct-next` ct_state values, in order: one per conntrack recirculation the trace follows */
+  ctNext: number[];
 }
 
 function parseOptions(argv: string[], allowConsistent: boolean): TraceArgs {
@@ -188,7 +189,13 @@ function parseOptions(argv: string[], allowConsistent: boolean): TraceArgs {
     else if (a === '--l7' || a === '--l7-len' || a === '--ct-next') {
       if (i + 1 >= argv.length) throw new UnixctlError(`Missing argument for option ${a}`);
       const v = argv[++i];
-      if (a === '--ct-next') r.ctNext.push(v);
+      if (a === '--ct-next') {
+        try {
+          r.ctNext.push(parseCtState(v));
+        } catch (e) {
+          throw new UnixctlError((e as Error).message);
+        }
+      }
     } else if (allowConsistent && (a === '-consistent' || a === '--consistent')) r.consistent = true;
     else if (a === '-names' || a === '--names') r.names = true;
     else if (a.startsWith('-')) throw new UnixctlError(`${a}: unknown option`);
@@ -227,7 +234,7 @@ export class TraceCommands {
     const opts = parseOptions(argv, false);
     const r = await this.resolve(opts);
     return ofprotoTrace(r.br, {
-      flow: r.flow, vlanTpid: r.vlanTpid, packet: r.packet, hasPacket: opts.generate, nowMs: monotonicMs(),
+      flow: r.flow, vlanTpid: r.vlanTpid, packet: r.packet, hasPacket: opts.generate, nowMs: monotonicMs(), ctNext: opts.ctNext,
     }).text;
   }
 
@@ -243,6 +250,7 @@ export class TraceCommands {
     }
     return ofprotoTrace(r.br, {
       flow: r.flow, vlanTpid: r.vlanTpid, packet: r.packet, hasPacket: opts.generate, ofpacts, nowMs: monotonicMs(),
+      ctNext: opts.ctNext,
     }).text;
   }
 
