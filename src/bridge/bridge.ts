@@ -143,6 +143,13 @@ export class BridgeLayer {
   private readonly vports = new Map<string, { portNo: number; type: number }>();
   /** assigned ofports: `${bridge}\0${iface}` → ofport */
   private readonly ofports = new Map<string, number>();
+  /**
+   * when each port joined its bridge: `${bridge}\0${iface}` → sequence number. OVS floods in the
+   * order of its per-bridge port tables, which follows the order the ports were added
+   * ({@link PortConfig.addSeq}).
+   */
+  private readonly portSeqs = new Map<string, number>();
+  private nextPortSeq = 0;
   /** per-interface error text from the last reconfiguration */
   private readonly errors = new Map<string, string>();
   /** patch ports (by name) whose configuration is valid, with their `options:peer` */
@@ -359,9 +366,15 @@ export class BridgeLayer {
         used.add(ofport);
         this.ofports.set(k, ofport);
       }
+      // Ports new in this reconfiguration join after the others: the bridge's own port first,
+      // then by OpenFlow port number.
+      const fresh = members.filter((i) => !this.portSeqs.has(keyOf(i)))
+        .sort((x, y) => (x.name === b.name ? -1 : y.name === b.name ? 1 : this.ofports.get(keyOf(x))! - this.ofports.get(keyOf(y))!));
+      for (const i of fresh) this.portSeqs.set(keyOf(i), this.nextPortSeq++);
       const ports: PortConfig[] = members.map((i) => (i.type === 'patch'
         ? { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: ODPP_NONE, patch: { peerName: this.patches.get(i.name)! }, ...i.vlan }
         : { name: i.name, ofport: this.ofports.get(keyOf(i))!, odpPort: this.vports.get(i.name)!.portNo, ...i.vlan }));
+      for (const [n, i] of members.entries()) ports[n].addSeq = this.portSeqs.get(keyOf(i));
       ports.sort((a, z) => a.ofport - z.ofport);
       const other = b.row.other_config;
       let id = this.bridgeIds.get(b.name);
@@ -379,6 +392,7 @@ export class BridgeLayer {
       config.bridges.push(bc);
     }
     for (const k of [...this.ofports.keys()]) if (!liveKeys.has(k)) this.ofports.delete(k);
+    for (const k of [...this.portSeqs.keys()]) if (!liveKeys.has(k)) this.portSeqs.delete(k);
     this.linkPatchPeers(bridges, config);
     for (const name of [...this.bridgeIds.keys()]) if (!bridges.some((b) => b.name === name)) this.bridgeIds.delete(name);
 

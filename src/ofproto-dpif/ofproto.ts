@@ -40,6 +40,12 @@ export interface PortConfig extends PortVlanConfig {
    * one back (OVS `ofport_update_peer()`)
    */
   patch?: PatchPeer;
+  /**
+   * when the port joined its bridge (smaller: earlier; the bridge's own port first). OVS floods
+   * in the order of its per-bridge port tables, which follows this order (xlate `floodOrder`,
+   * xlate-normal bundles); absent: after every port that has one, by datapath port
+   */
+  addSeq?: number;
 }
 
 /** What a patch port is joined to (see {@link PortConfig.patch}). */

@@ -27,7 +27,7 @@ import {
   VLAN_PCP_MASK, VLAN_VID_MASK, wcExact, wcOr,
 } from './flow';
 import { macIsMulticast } from './mac-learning';
-import { composeOutput, type Ctx, type XlatePort } from './xlate';
+import { composeOutput, type Ctx, portsInAddOrder, type XlatePort } from './xlate';
 
 /** `Port.vlan_mode` (ovs-vswitchd.conf.db(5)). */
 export type PortVlanMode = 'access' | 'trunk' | 'native-tagged' | 'native-untagged' | 'dot1q-tunnel';
@@ -171,7 +171,8 @@ function bundlesOf(ports: ReadonlyMap<number, XlatePort>): Map<string, XBundle> 
     if (same) return cached.bundles;
   }
   const out = new Map<string, XBundle>();
-  for (const p of [...ports.values()].sort((a, b) => a.odpPort - b.odpPort)) {
+  // OVS keeps the bundles in a list in the order they were added; NORMAL floods in that order.
+  for (const p of portsInAddOrder(ports.values())) {
     const name = p.bundle ?? p.name;
     let b = out.get(name);
     if (!b) {

@@ -43,9 +43,10 @@
  * set_field on fields this list does not name.
  *
  * NORMAL (xlate-normal.ts) is OVS's VLAN-aware MAC-learning switch: access / trunk / native /
- * dot1q-tunnel ports, flood_vlans, learning per VLAN in the shared MAC table, flooding in
- * datapath port order; mirrors, bonds and multicast snooping are not supported. FLOOD and ALL
- * also go out in datapath port order (OVS walks a hash map).
+ * dot1q-tunnel ports, flood_vlans, learning per VLAN in the shared MAC table, flooding in the
+ * order the ports joined the bridge (OVS's bundle list); mirrors, bonds and multicast snooping
+ * are not supported. FLOOD and ALL go out in the iteration order of OVS's xport hash map
+ * (`floodOrder`).
  */
 import type { OdpAction } from '../genl/actions';
 import type { OdpFlowKey } from '../genl/flow-key';
@@ -88,6 +89,8 @@ import { composeConntrack, composeCtClear, CS_TRACKED, xlateRecirculated, XlateR
 import { finishFreezing, freezeUnrollActions, xlateUnrollXlate } from './xlate-freeze';
 import { type PortVlanConfig, xlateNormal } from './xlate-normal';
 import { commitSetIcmp, commitSetNwExtra } from './xlate-commit-nw';
+import { Hmap } from '../util/hmap';
+import { hashInt } from '../util/ovs-hash';
 import { composeControllerAction, xlateControllerPause } from './xlate-controller';
 
 /** What translation needs of a rule: `FlowTables`' `Rule` and the replicas' `RuleSnapshot` both fit. */
@@ -122,6 +125,8 @@ export interface XlatePort extends PortVlanConfig {
   linkDown?: boolean;
   /** set for a patch port: output continues in the peer bridge (xlate-patch.ts) */
   patch?: PatchPeer;
+  /** when the port joined its bridge ({@link PortConfig.addSeq}): fixes the flood order */
+  addSeq?: number;
   /** OFPUTIL_PS_* bits; LINK_DOWN makes the port not live for group buckets (default 0: live) */
   state?: number;
 }
@@ -635,9 +640,32 @@ export function composeOutput(ctx: Ctx, ofport: number): void {
   ctx.res.actions.push({ type: 'output', port: port.odpPort });
 }
 
-/** Ports in datapath port order: the order the bridge floods in. */
+/**
+ * Ports in the order they joined the bridge ({@link XlatePort.addSeq}), then by datapath port:
+ * the order OVS adds them to its per-bridge tables (the bundle list NORMAL floods in).
+ */
+export function portsInAddOrder(ports: Iterable<XlatePort>): XlatePort[] {
+  const seq = (p: XlatePort): number => p.addSeq ?? Number.MAX_SAFE_INTEGER;
+  return [...ports].sort((a, b) => seq(a) - seq(b) || a.odpPort - b.odpPort);
+}
+
+const floodOrders = new WeakMap<ReadonlyMap<number, XlatePort>, { from: XlatePort[]; order: XlatePort[] }>();
+
+/**
+ * The order FLOOD and ALL output in: OVS walks the bridge's xport hash map (keyed by
+ * `hash_ofp_port()`, i.e. `hash_int(ofport, 0)`), whose iteration order follows from the keys and
+ * the order they were inserted in (util/hmap.ts), that is the order the ports joined the bridge.
+ * Cached per port map (a replica refills the same map with new port objects).
+ */
 function floodOrder(br: XlateBridge): XlatePort[] {
-  return [...br.ports.values()].sort((a, b) => a.odpPort - b.odpPort);
+  const now = [...br.ports.values()];
+  const cached = floodOrders.get(br.ports);
+  if (cached && cached.from.length === now.length && cached.from.every((p, i) => p === now[i])) return cached.order;
+  const xports = new Hmap<number, XlatePort>((ofport) => hashInt(ofport, 0));
+  for (const p of portsInAddOrder(now)) xports.insert(p.ofport, p);
+  const order = xports.values();
+  floodOrders.set(br.ports, { from: now, order });
+  return order;
 }
 
 /** OVS `flood_packets()`: FLOOD (ports without NO_FLOOD) or ALL, never the input port. */

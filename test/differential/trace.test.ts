@@ -69,7 +69,6 @@ requireKernel();
  * Scenarios whose trace cannot match the reference yet: scenario id → reason. Starts empty; an
  * entry that matches, or names no scenario, fails the test, so the list only shrinks.
  */
-const FLOOD = 'flooding (FLOOD, ALL, NORMAL without a learned port): OVS outputs in the order of its port hash map (odp 1,8,9,10,6,5,7,3,4 here), ours in datapath port order';
 
 /**
  * Scenarios that cannot agree yet: scenario id → reason, from the first complete run in the guest
@@ -77,10 +76,6 @@ const FLOOD = 'flooding (FLOOD, ALL, NORMAL without a learned port): OVS outputs
  * of three scenarios were fixed). Listed by cause; each must still differ.
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  'output/flood': FLOOD,
-  'output/all': FLOOD,
-  'learn/basic': FLOOD,
-  'many/per-mac': FLOOD,
   'mpls/pop-mpls-not-bottom': 'pop_mpls of a label without the bottom-of-stack bit: OVS pops it (its flow holds three LSEs, and the megaflow matches the BOS bits of the next two: mpls_lse1, mpls_lse2); the flow here holds one LSE, so ours fails the translation (drop)',
 };
 

@@ -81,8 +81,10 @@ test('patch ports: no vport, ofport_request honoured, peers joined both ways, if
   const br1 = s.config().bridges.find((b) => b.name === 'br1')!;
   assert.deepEqual(br0.ports.find((p) => p.name === 'pa'), {
     name: 'pa', ofport: 5, odpPort: ODPP_NONE, patch: { peerName: 'pb', peer: { bridge: 'br1', ofport: 6 } },
-    bundle: 'pa',
+    bundle: 'pa', addSeq: 1,
   });
+  // The bridge's own port joined first (OVS's flood order follows the order ports joined).
+  assert.equal(br0.ports.find((p) => p.name === 'br0')?.addSeq, 0);
   assert.deepEqual(br1.ports.find((p) => p.name === 'pb')?.patch, { peerName: 'pa', peer: { bridge: 'br0', ofport: 5 } });
   assert.equal(br0.ports.find((p) => p.name === 'br0')?.ofport, OFPP_LOCAL);
   const pa = s.written.get('iface-pa')!;

@@ -299,9 +299,26 @@ test('FLOOD skips the input port and NO_FLOOD ports; ALL skips only the input po
     { match: 'in_port=2', ofpacts: [out(OFPP_ALL)] },
     { match: 'in_port=3', ofpacts: [out(OFPP_LOCAL), out(OFPP_IN_PORT), out(3)] },
   ], { ports });
-  assert.equal(trace(r, ARP(1)).dp, '2,100');
-  assert.equal(trace(r, ARP(2)).dp, '1,3,100');
+  // OVS 3.1 on the dummy datapath, ports added one at a time: FLOOD from 1 gives LOCAL,2 and ALL from 2 gives LOCAL,1,3 (its xport hash map order).
+  assert.equal(trace(r, ARP(1)).dp, '100,2');
+  assert.equal(trace(r, ARP(2)).dp, '100,1,3');
   assert.equal(trace(r, ARP(3)).dp, '100,3', 'output to the input port itself is skipped, IN_PORT is not');
+});
+
+test('FLOOD and NORMAL flood in the order OVS 3.1 does: its port hash map for FLOOD, the order ports joined for NORMAL', () => {
+  // Recorded on the dummy datapath: ports r8, r7, …, r1 (ofport_request 8..1) added one at a time
+  // after the bridge; odp numbers here are 10 + ofport, LOCAL 100. OVS's FLOOD from ofport 1:
+  // ofports 8,LOCAL,5,7,6,4,2,3; and with ports r1..r8 added in order: 8,LOCAL,5,4,6,7,2,3.
+  const ports = (order: number[]): PortConfig[] => [
+    { name: 'br0', ofport: OFPP_LOCAL, odpPort: 100, addSeq: 0 },
+    ...order.map((o, i) => ({ name: `r${o}`, ofport: o, odpPort: 10 + o, addSeq: i + 1 })),
+  ];
+  const flood = [{ match: 'in_port=1', ofpacts: [out(OFPP_FLOOD)] }];
+  assert.equal(trace(bridge(flood, { ports: ports([8, 7, 6, 5, 4, 3, 2, 1]) }).r, ARP(11)).dp, '18,100,15,17,16,14,12,13');
+  assert.equal(trace(bridge(flood, { ports: ports([1, 2, 3, 4, 5, 6, 7, 8]) }).r, ARP(11)).dp, '18,100,15,14,16,17,12,13');
+  // NORMAL floods over OVS's bundle list, in the order the ports joined.
+  const normal = [{ match: '', ofpacts: [out(OFPP_NORMAL)] }];
+  assert.equal(trace(bridge(normal, { ports: ports([8, 7, 6, 5, 4, 3, 2, 1]) }).r, ARP(11)).dp, '100,18,17,16,15,14,13,12');
 });
 
 test('output to a port that does not exist is skipped', () => {
