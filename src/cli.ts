@@ -23,13 +23,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import yargs from 'yargs/yargs';
 import {
   daemonizeComplete, daemonRole, detachStart, monitorDaemon, removePidfile, signalDescription, writePidfile,
 } from './util/daemon';
 import {
   absFileName, defaultDatabase, defaultLogFile, defaultPidfile, PROGRAM_NAME, rundir,
 } from './util/dirs';
+import { getoptLong, parseCanonicalArgs, type OptionSpec } from './util/getopt';
 import { vlogFatal, vlogModule, vlogOpenFile, vlogReopen, vlogSetSpec, VlogModule } from './util/vlog';
 
 /** The parsed command line. Paths are absolute unless noted. */
@@ -80,18 +80,13 @@ export class CommandLineExit extends Error {
   }
 }
 
-type ArgKind = 'none' | 'required' | 'optional';
-
-interface OptionSpec {
-  long: string;
-  short?: string;
-  arg: ArgKind;
+interface VswitchdOptionSpec extends OptionSpec {
   /** Recognised (as OVS does) but refused. */
   unsupported?: true;
 }
 
 /** ovs-vswitchd's options, in OVS's table order (which orders the "ambiguous" message). */
-const OPTIONS: readonly OptionSpec[] = [
+const OPTIONS: readonly VswitchdOptionSpec[] = [
   { long: 'help', short: 'h', arg: 'none' },
   { long: 'version', short: 'V', arg: 'none' },
   { long: 'mlockall', arg: 'none' },
@@ -123,77 +118,6 @@ const OPTIONS: readonly OptionSpec[] = [
 
 function usageError(message: string): CommandLineExit {
   return new CommandLineExit(1, `${PROGRAM_NAME}: ${message}\n`);
-}
-
-function lookupLong(name: string, typed: string): OptionSpec {
-  const exact = OPTIONS.find((o) => o.long === name);
-  if (exact) return exact;
-  const candidates = OPTIONS.filter((o) => o.long.startsWith(name));
-  if (candidates.length === 1) return candidates[0];
-  if (candidates.length === 0) throw usageError(`unrecognized option '--${typed}'`);
-  throw usageError(`option '--${typed}' is ambiguous; possibilities:${candidates.map((o) => ` '--${o.long}'`).join('')}`);
-}
-
-interface ScannedOption {
-  spec: OptionSpec;
-  /** The value, when one was given; bare optional-value options have none. */
-  value?: string;
-}
-
-type Scanned = ScannedOption | { operand: string };
-
-/**
- * Walks `argv` as `getopt_long()` would, yielding options and operands in order without acting
- * on them; a malformed word throws only when the walk reaches it, so `--help` before it still
- * wins, as with getopt.
- */
-function* scan(argv: string[]): Generator<Scanned> {
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    if (word === '--') {
-      for (const operand of argv.slice(i + 1)) yield { operand };
-      return;
-    }
-    if (word.startsWith('--')) {
-      const body = word.slice(2);
-      const eq = body.indexOf('=');
-      const spec = lookupLong(eq < 0 ? body : body.slice(0, eq), body);
-      if (eq >= 0) {
-        if (spec.arg === 'none') throw usageError(`option '--${spec.long}' doesn't allow an argument`);
-        yield { spec, value: body.slice(eq + 1) };
-      } else if (spec.arg === 'required') {
-        if (i + 1 >= argv.length) throw usageError(`option '--${spec.long}' requires an argument`);
-        yield { spec, value: argv[++i] };
-      } else {
-        yield { spec };
-      }
-      continue;
-    }
-    if (word.startsWith('-') && word !== '-') {
-      // A cluster of short options: -hV, -vSPEC, -pFILE or -p FILE.
-      for (let j = 1; j < word.length; j++) {
-        const c = word[j];
-        const spec = OPTIONS.find((o) => o.short === c);
-        if (!spec) throw usageError(`invalid option -- '${c}'`);
-        const rest = word.slice(j + 1);
-        if (spec.arg === 'none') {
-          yield { spec };
-          continue;
-        }
-        if (rest !== '') {
-          yield { spec, value: rest };
-        } else if (spec.arg === 'required') {
-          if (i + 1 >= argv.length) throw usageError(`option requires an argument -- '${c}'`);
-          yield { spec, value: argv[++i] };
-        } else {
-          yield { spec };
-        }
-        break;
-      }
-      continue;
-    }
-    yield { operand: word };
-  }
 }
 
 function readVersion(): string {
@@ -260,7 +184,7 @@ function last(v: string | string[]): string {
 export function parseArgs(argv: string[]): VswitchdOptions {
   const canonical: string[] = [];
   const operands: string[] = [];
-  for (const item of scan(argv)) {
+  for (const item of getoptLong(argv, OPTIONS, usageError)) {
     if ('operand' in item) {
       operands.push(item.operand);
       continue;
@@ -278,44 +202,21 @@ export function parseArgs(argv: string[]): VswitchdOptions {
   if (operands.length > 1) throw usageError('at most one non-option argument accepted; use --help for usage');
   canonical.push('--', ...operands);
 
-  let failure: string | undefined;
-  const args = yargs(canonical)
-    .parserConfiguration({
-      'boolean-negation': false,
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'duplicate-arguments-array': true,
-      'flatten-duplicate-arrays': true,
-      'greedy-arrays': false,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'short-option-groups': false,
-    })
-    .options({
-      'detach': { type: 'boolean', default: false },
-      'no-chdir': { type: 'boolean', default: false },
-      'overwrite-pidfile': { type: 'boolean', default: false },
-      'monitor': { type: 'boolean', default: false },
-      'mlockall': { type: 'boolean', default: false },
-      'no-self-confinement': { type: 'boolean' },
-      'pidfile': { type: 'string', coerce: (v: string | string[]) => (last(v) === '' ? defaultPidfile() : absFileName(rundir(), last(v))) },
-      'log-file': { type: 'string', coerce: (v: string | string[]) => (last(v) === '' ? defaultLogFile() : path.resolve(last(v))) },
-      'unixctl': { type: 'string', coerce: (v: string | string[]) => (last(v) === 'none' ? 'none' : absFileName(rundir(), last(v))) },
-      'user': { type: 'string', coerce: last },
-      'verbose': { type: 'string', array: true, default: [] as string[] },
-      'syslog-method': { type: 'string' },
-      'syslog-target': { type: 'string' },
-    })
-    .strict()
-    .help(false)
-    .version(false)
-    .exitProcess(false)
-    .fail((msg, err) => { failure = msg || err?.message; })
-    .parseSync();
-  if (failure !== undefined) {
-    // The scanner accepts exactly the options declared above; reaching this is a bug in this file.
-    throw new Error(`internal command-line error: ${failure}`);
-  }
+  const args = parseCanonicalArgs(canonical, {
+    'detach': { type: 'boolean', default: false },
+    'no-chdir': { type: 'boolean', default: false },
+    'overwrite-pidfile': { type: 'boolean', default: false },
+    'monitor': { type: 'boolean', default: false },
+    'mlockall': { type: 'boolean', default: false },
+    'no-self-confinement': { type: 'boolean' },
+    'pidfile': { type: 'string', coerce: (v: string | string[]) => (last(v) === '' ? defaultPidfile() : absFileName(rundir(), last(v))) },
+    'log-file': { type: 'string', coerce: (v: string | string[]) => (last(v) === '' ? defaultLogFile() : path.resolve(last(v))) },
+    'unixctl': { type: 'string', coerce: (v: string | string[]) => (last(v) === 'none' ? 'none' : absFileName(rundir(), last(v))) },
+    'user': { type: 'string', coerce: last },
+    'verbose': { type: 'string', array: true, default: [] as string[] },
+    'syslog-method': { type: 'string' },
+    'syslog-target': { type: 'string' },
+  });
 
   const opts: VswitchdOptions = {
     database: args._.length > 0 ? String(args._[0]) : defaultDatabase(),

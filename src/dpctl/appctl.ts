@@ -7,7 +7,7 @@
  * messages alike, in order — becomes the one reply text. Log messages go to the daemon's log.
  */
 import type { DpifNetlink } from '../dpif-netlink/dpif';
-import { defaultDpctlParams, DPCTL_COMMAND_NAMES, runDpctlCommand } from './commands';
+import { defaultDpctlParams, DPCTL_COMMAND_NAMES, runDpctlCommand, type DpctlParams } from './commands';
 import type { VlogLevel } from './output';
 import type { LinkOps } from './rtnl';
 
@@ -33,14 +33,16 @@ export interface DpctlAppctlOptions {
 }
 
 /**
- * Runs `ovs-appctl dpctl/<command> [options] args…` inside the daemon.
- * @param dpif the daemon's datapath interface
- * @param command the command name without the `dpctl/` prefix
- * @param args the arguments after the command name
+ * Takes the options from the front of a `dpctl/<command>` argument list as OVS's
+ * `dpctl_unixctl_handler()` does: `--statistics`/`-s`, `--clear`, `--may-create`, `--more`/`-m`
+ * (repeatable), `--names`/`--no-names` (the last wins; default: names when verbose), clusters of
+ * `-m` and `-s`; the first word that is not an option (or a lone `-`) starts the rest.
+ * @returns the parameters (with `isAppctl` set) and the remaining words, or the reply text for an
+ *   unknown option (`Unrecognized option --xyz`, `Unrecognized option -x`)
  */
-export async function runDpctlAppctl(dpif: DpifNetlink, command: string, args: readonly string[], options: DpctlAppctlOptions): Promise<AppctlReply> {
-  const params = { ...defaultDpctlParams(), isAppctl: true };
-  let setNames = false;
+export function parseDpctlAppctlOptions(args: readonly string[]): { params: DpctlParams; rest: string[] } | { error: string } {
+  const params: DpctlParams = { ...defaultDpctlParams(), isAppctl: true };
+  let names: boolean | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
@@ -49,21 +51,32 @@ export async function runDpctlAppctl(dpif: DpifNetlink, command: string, args: r
       else if (arg === '--clear') params.zeroStatistics = true;
       else if (arg === '--may-create') params.mayCreate = true;
       else if (arg === '--more') params.verbosity++;
-      else if (arg === '--names' || arg === '--no-names') {
-        params.names = arg === '--names';
-        setNames = true;
-      } else return { text: `Unrecognized option ${arg}`, error: true };
+      else if (arg === '--names') names = true;
+      else if (arg === '--no-names') names = false;
+      else return { error: `Unrecognized option ${arg}` };
     } else if (arg.startsWith('-') && arg.length > 1) {
       for (const c of arg.slice(1)) {
         if (c === 'm') params.verbosity++;
         else if (c === 's') params.printStatistics = true;
-        else return { text: `Unrecognized option -${c}`, error: true };
+        else return { error: `Unrecognized option -${c}` };
       }
     } else break;
   }
-  if (!setNames) params.names = params.verbosity > 0;
-  const r = await runDpctlCommand(dpif, [command, ...args.slice(i)], {
-    program: options.program ?? 'ovs-vswitchd', params, usage: '', logSink: options.log, ...(options.rtnl ? { rtnl: options.rtnl } : {}),
+  params.names = names ?? params.verbosity > 0;
+  return { params, rest: args.slice(i) };
+}
+
+/**
+ * Runs `ovs-appctl dpctl/<command> [options] args…` inside the daemon.
+ * @param dpif the daemon's datapath interface
+ * @param command the command name without the `dpctl/` prefix
+ * @param args the arguments after the command name
+ */
+export async function runDpctlAppctl(dpif: DpifNetlink, command: string, args: readonly string[], options: DpctlAppctlOptions): Promise<AppctlReply> {
+  const parsed = parseDpctlAppctlOptions(args);
+  if ('error' in parsed) return { text: parsed.error, error: true };
+  const r = await runDpctlCommand(dpif, [command, ...parsed.rest], {
+    program: options.program ?? 'ovs-vswitchd', params: parsed.params, usage: '', logSink: options.log, ...(options.rtnl ? { rtnl: options.rtnl } : {}),
   });
   return { text: r.combined ?? r.stdout + r.stderr, error: r.exitCode !== 0 };
 }

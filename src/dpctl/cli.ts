@@ -15,19 +15,11 @@
  */
 import * as os from 'os';
 import * as path from 'path';
-import yargs from 'yargs/yargs';
 import { DpifNetlink } from '../dpif-netlink/dpif';
 import { NetlinkError } from '../genl/netlink';
+import { getoptLong, parseCanonicalArgs, type OptionSpec } from '../util/getopt';
 import { defaultDpctlParams, runDpctlCommand, type DpctlParams, type DpctlResult } from './commands';
 import { applyVlogSpec, defaultVlogSettings, type VlogSettings } from './output';
-
-type ArgKind = 'none' | 'required' | 'optional';
-
-interface OptionSpec {
-  long: string;
-  short?: string;
-  arg: ArgKind;
-}
 
 /** ovs-dpctl's `long_options` plus `VLOG_LONG_OPTIONS`, in OVS's table order. */
 const OPTIONS: readonly OptionSpec[] = [
@@ -143,61 +135,6 @@ function optionsText(): string {
   return s;
 }
 
-type Scanned = { spec: OptionSpec; value?: string } | { operand: string };
-
-function* scan(argv: readonly string[], program: string): Generator<Scanned> {
-  const fail = (msg: string) => new DpctlExit(1, '', `${program}: ${msg}\n`);
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i];
-    if (word === '--') {
-      for (const operand of argv.slice(i + 1)) yield { operand };
-      return;
-    }
-    if (word.startsWith('--')) {
-      const body = word.slice(2);
-      const eq = body.indexOf('=');
-      const name = eq < 0 ? body : body.slice(0, eq);
-      let spec = OPTIONS.find((o) => o.long === name);
-      if (!spec) {
-        const candidates = OPTIONS.filter((o) => o.long.startsWith(name));
-        if (candidates.length === 0) throw fail(`unrecognized option '--${body}'`);
-        if (candidates.length > 1) throw fail(`option '--${name}' is ambiguous; possibilities:${candidates.map((o) => ` '--${o.long}'`).join('')}`);
-        spec = candidates[0];
-      }
-      if (eq >= 0) {
-        if (spec.arg === 'none') throw fail(`option '--${spec.long}' doesn't allow an argument`);
-        yield { spec, value: body.slice(eq + 1) };
-      } else if (spec.arg === 'required') {
-        if (i + 1 >= argv.length) throw fail(`option '--${spec.long}' requires an argument`);
-        yield { spec, value: argv[++i] };
-      } else {
-        yield { spec };
-      }
-      continue;
-    }
-    if (word.startsWith('-') && word !== '-') {
-      for (let j = 1; j < word.length; j++) {
-        const c = word[j];
-        const spec = OPTIONS.find((o) => o.short === c);
-        if (!spec) throw fail(`invalid option -- '${c}'`);
-        const rest = word.slice(j + 1);
-        if (spec.arg === 'none') {
-          yield { spec };
-          continue;
-        }
-        if (rest !== '') yield { spec, value: rest };
-        else if (spec.arg === 'required') {
-          if (i + 1 >= argv.length) throw fail(`option requires an argument -- '${c}'`);
-          yield { spec, value: argv[++i] };
-        } else yield { spec };
-        break;
-      }
-      continue;
-    }
-    yield { operand: word };
-  }
-}
-
 /**
  * Parses ovs-dpctl's command line (without the program name).
  * @param program the name messages start with
@@ -208,7 +145,8 @@ export function parseDpctlArgs(argv: readonly string[], program: string): DpctlC
   const canonical: string[] = [];
   const operands: string[] = [];
   const vlog = defaultVlogSettings();
-  for (const item of scan(argv, program)) {
+  const fail = (message: string) => new DpctlExit(1, '', `${program}: ${message}\n`);
+  for (const item of getoptLong(argv, OPTIONS, fail)) {
     if ('operand' in item) {
       operands.push(item.operand);
       continue;
@@ -241,41 +179,20 @@ export function parseDpctlArgs(argv: readonly string[], program: string): DpctlC
   }
   canonical.push('--', ...operands);
 
-  let failure: string | undefined;
-  const args = yargs(canonical)
-    .parserConfiguration({
-      'boolean-negation': false,
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'duplicate-arguments-array': true,
-      'flatten-duplicate-arrays': true,
-      'greedy-arrays': false,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'short-option-groups': false,
-      'populate--': false,
-    })
-    .options({
-      'statistics': { type: 'boolean', default: false },
-      'clear': { type: 'boolean', default: false },
-      'may-create': { type: 'boolean', default: false },
-      'read-only': { type: 'boolean', default: false },
-      'more': { type: 'count' },
-      'names': { type: 'boolean' },
-      'no-names': { type: 'boolean' },
-      'timeout': { type: 'string', array: true },
-      'verbose': { type: 'string', array: true },
-      'log-file': { type: 'string', array: true },
-      'syslog-method': { type: 'string', array: true },
-      'syslog-target': { type: 'string', array: true },
-    })
-    .strict()
-    .help(false)
-    .version(false)
-    .exitProcess(false)
-    .fail((msg, err) => { failure = msg || err?.message; })
-    .parseSync();
-  if (failure !== undefined) throw new Error(`internal command-line error: ${failure}`);
+  const args = parseCanonicalArgs(canonical, {
+    'statistics': { type: 'boolean', default: false },
+    'clear': { type: 'boolean', default: false },
+    'may-create': { type: 'boolean', default: false },
+    'read-only': { type: 'boolean', default: false },
+    'more': { type: 'count' },
+    'names': { type: 'boolean' },
+    'no-names': { type: 'boolean' },
+    'timeout': { type: 'string', array: true },
+    'verbose': { type: 'string', array: true },
+    'log-file': { type: 'string', array: true },
+    'syslog-method': { type: 'string', array: true },
+    'syslog-target': { type: 'string', array: true },
+  });
 
   const params = defaultDpctlParams();
   params.printStatistics = args.statistics;

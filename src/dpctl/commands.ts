@@ -160,6 +160,18 @@ async function parsedDpifOpen(run: Run, arg: string, create: boolean): Promise<D
   return DpctlDpif.open(run, name, type, create);
 }
 
+/**
+ * {@link parsedDpifOpen} that reports a failure as the commands do (OVS's `ovs_error(error, what)`
+ * after `parsed_dpif_open()`), so the caller only has to pass the errno on.
+ * @param what the message printed with the errno, e.g. `opening datapath`
+ * @returns the datapath, or the errno already reported
+ */
+async function openDpifOrReport(run: Run, arg: string, create: boolean, what: string): Promise<DpctlDpif | number> {
+  const dpif = await parsedDpifOpen(run, arg, create);
+  if (typeof dpif === 'number') run.out.error(dpif, what);
+  return dpif;
+}
+
 /** `opt_dpif_open()`: the datapath named by argv[1] when it exists, else the only one. */
 async function optDpifOpen(run: Run, argv: string[], maxArgs: number): Promise<DpctlDpif | number> {
   let dpname: string | undefined;
@@ -169,9 +181,7 @@ async function optDpifOpen(run: Run, argv: string[], maxArgs: number): Promise<D
     run.out.error(ERRNO.EINVAL, 'datapath not found');
     return ERRNO.EINVAL;
   }
-  const dpif = await parsedDpifOpen(run, dpname, false);
-  if (typeof dpif === 'number') run.out.error(dpif, 'opening datapath');
-  return dpif;
+  return openDpifOrReport(run, dpname, false, 'opening datapath');
 }
 
 /** `dps_for_each()`: runs `cb` on every datapath; errors as OVS reports them. */
@@ -231,11 +241,8 @@ function parseIfaceArg(arg: string): { name?: string; options: [string, string][
 }
 
 const addIf: Handler = async (run, argv) => {
-  const dpif = await parsedDpifOpen(run, argv[1], false);
-  if (typeof dpif === 'number') {
-    run.out.error(dpif, 'opening datapath');
-    return dpif;
-  }
+  const dpif = await openDpifOrReport(run, argv[1], false, 'opening datapath');
+  if (typeof dpif === 'number') return dpif;
   let lastError = 0;
   for (const arg of argv.slice(2)) {
     let error = 0;
@@ -276,31 +283,22 @@ const addIf: Handler = async (run, argv) => {
 };
 
 const addDp: Handler = async (run, argv) => {
-  const dpif = await parsedDpifOpen(run, argv[1], true);
-  if (typeof dpif === 'number') {
-    run.out.error(dpif, 'add_dp');
-    return dpif;
-  }
+  const dpif = await openDpifOrReport(run, argv[1], true, 'add_dp');
+  if (typeof dpif === 'number') return dpif;
   return argv.length > 2 ? addIf(run, argv) : 0;
 };
 
 const delDp: Handler = async (run, argv) => {
-  const dpif = await parsedDpifOpen(run, argv[1], false);
-  if (typeof dpif === 'number') {
-    run.out.error(dpif, 'opening datapath');
-    return dpif;
-  }
+  const dpif = await openDpifOrReport(run, argv[1], false, 'opening datapath');
+  if (typeof dpif === 'number') return dpif;
   const error = await dpif.delete();
   if (error) run.out.error(error, 'del_dp');
   return error;
 };
 
 const setIf: Handler = async (run, argv) => {
-  const dpif = await parsedDpifOpen(run, argv[1], false);
-  if (typeof dpif === 'number') {
-    run.out.error(dpif, 'opening datapath');
-    return dpif;
-  }
+  const dpif = await openDpifOrReport(run, argv[1], false, 'opening datapath');
+  if (typeof dpif === 'number') return dpif;
   let lastError = 0;
   for (const arg of argv.slice(2)) {
     const error = await setIfOne(run, dpif, argv[1], arg);
@@ -346,11 +344,8 @@ async function setIfOne(run: Run, dpif: DpctlDpif, dpArg: string, arg: string): 
 }
 
 const delIf: Handler = async (run, argv) => {
-  const dpif = await parsedDpifOpen(run, argv[1], false);
-  if (typeof dpif === 'number') {
-    run.out.error(dpif, 'opening datapath');
-    return dpif;
-  }
+  const dpif = await openDpifOrReport(run, argv[1], false, 'opening datapath');
+  if (typeof dpif === 'number') return dpif;
   let lastError = 0;
   for (const name of argv.slice(2)) {
     let portNo: number;
@@ -442,11 +437,9 @@ const show: Handler = async (run, argv) => {
   if (argv.length > 1) {
     let lastError = 0;
     for (const name of argv.slice(1)) {
-      const dpif = await parsedDpifOpen(run, name, false);
-      if (typeof dpif === 'number') {
-        run.out.error(dpif, `opening datapath ${name} failed`);
-        lastError = dpif;
-      } else await showDpif(run, dpif);
+      const dpif = await openDpifOrReport(run, name, false, `opening datapath ${name} failed`);
+      if (typeof dpif === 'number') lastError = dpif;
+      else await showDpif(run, dpif);
     }
     return lastError;
   }
@@ -462,11 +455,8 @@ async function showDpifCache(run: Run, dpif: DpctlDpif): Promise<void> {
 
 const cacheGetSize: Handler = async (run, argv) => {
   if (argv.length > 1) {
-    const dpif = await parsedDpifOpen(run, argv[1], false);
-    if (typeof dpif === 'number') {
-      run.out.error(dpif, `Opening datapath ${argv[1]} failed`);
-      return dpif;
-    }
+    const dpif = await openDpifOrReport(run, argv[1], false, `Opening datapath ${argv[1]} failed`);
+    if (typeof dpif === 'number') return dpif;
     await showDpifCache(run, dpif);
     return 0;
   }
@@ -485,11 +475,8 @@ const cacheSetSize: Handler = async (run, argv) => {
     run.out.error(ERRNO.EINVAL, 'size is malformed');
     return ERRNO.EINVAL;
   }
-  const dpif = await parsedDpifOpen(run, argv[1], false);
-  if (typeof dpif === 'number') {
-    run.out.error(dpif, `Opening datapath ${argv[1]} failed`);
-    return dpif;
-  }
+  const dpif = await openDpifOrReport(run, argv[1], false, `Opening datapath ${argv[1]} failed`);
+  if (typeof dpif === 'number') return dpif;
   const dp = await dpif.get();
   if (typeof dp === 'number' || dp.masksCacheSize === undefined) {
     const err = typeof dp === 'number' ? dp : 0;

@@ -9,25 +9,20 @@
 import { constants as osConstants } from 'os';
 import { RawNetlinkSocket } from 'netlink/dist/raw';
 import type { ErrnoException, MessageInfo } from 'netlink/dist/raw';
-import { NetlinkError, NLMSG_DONE, NLMSG_ERROR, parseNlmsgDone, parseNlmsgerr, splitMessages } from './netlink';
+import { NetlinkError, NLMSG_DONE, NLMSG_ERROR, parseNlmsgDone, parseNlmsgerr } from './netlink';
 import type { RawNlMsg } from './netlink';
 import { enableExtAck } from './native';
+import { PendingRequests, type PendingRequest } from './pending';
 
 /** `NLM_F_MULTI`: more replies of the same request follow. */
 const NLM_F_MULTI = 0x2;
 
-interface Pending {
-  context: string;
-  replies: RawNlMsg[];
-  resolve(replies: RawNlMsg[]): void;
-  reject(err: Error): void;
-}
+type Pending = PendingRequest<RawNlMsg>;
 
 /** One raw netlink socket and its requests in flight. */
 export class RawNetlinkClient {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending: PendingRequests<Pending>;
   private seq = 1;
-  private closed = false;
   /** the socket's netlink port id (`nlmsg_pid` of requests) */
   readonly portId: number;
   private readonly sock: RawNetlinkSocket;
@@ -41,21 +36,21 @@ export class RawNetlinkClient {
   constructor(protocol: number, private readonly name: string, recvBufferSize = 1 << 20) {
     this.sock = new RawNetlinkSocket(protocol, { recvBufferSize, sendBufferSize: 1 << 18 });
     this.portId = this.sock.address().port;
+    this.pending = new PendingRequests(this.sock);
     try {
       enableExtAck(this.portId, protocol);
     } catch {
       // Extended ACK text is a nicety; errno alone still reaches the caller.
     }
     this.sock.on('message', (msg: Buffer, rinfo: MessageInfo) => this.onDatagram(msg, rinfo));
-    this.sock.on('error', (err: ErrnoException) => this.failAll(err.errno, err.syscall));
+    this.sock.on('error', (err: ErrnoException) => this.pending.failAll(err.errno, err.syscall));
     this.sock.unref();
   }
 
   /** Closes the socket; waiting requests reject with ECANCELED. Idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(osConstants.errno.ECANCELED, `${this.name} socket closed`);
+    if (this.pending.closed) return;
+    this.pending.close(`${this.name} socket closed`);
     this.sock.close();
   }
 
@@ -68,7 +63,7 @@ export class RawNetlinkClient {
    *   EPROTO for a malformed reply
    */
   request(build: (seq: number, portId: number) => Buffer, context: string): Promise<RawNlMsg[]> {
-    if (this.closed) return Promise.reject(new NetlinkError(osConstants.errno.EBADF, `${context} (${this.name} socket closed)`));
+    if (this.pending.closed) return Promise.reject(new NetlinkError(osConstants.errno.EBADF, `${context} (${this.name} socket closed)`));
     const seq = this.seq++;
     let msg: Buffer;
     try {
@@ -77,51 +72,29 @@ export class RawNetlinkClient {
       return Promise.reject(e);
     }
     return new Promise<RawNlMsg[]>((resolve, reject) => {
-      if (this.pending.size === 0) this.sock.ref();
-      this.pending.set(seq, { context, replies: [], resolve, reject });
+      this.pending.add(seq, { context, replies: [], resolve, reject });
       this.sock.send(msg, { port: 0 }, (err?: ErrnoException) => {
-        if (err) this.finish(seq, new NetlinkError(err.errno, `${context} (${err.syscall})`));
+        if (err) this.pending.finish(seq, new NetlinkError(err.errno, `${context} (${err.syscall})`));
       });
     });
   }
 
   private onDatagram(datagram: Buffer, rinfo: MessageInfo): void {
-    if (rinfo.port !== 0) return;
-    let msgs: RawNlMsg[];
-    try {
-      msgs = splitMessages(datagram);
-    } catch (e) {
-      this.failAll(osConstants.errno.EPROTO, `malformed ${this.name} datagram: ${(e as Error).message}`);
-      return;
-    }
-    for (const m of msgs) {
+    for (const m of this.pending.splitReplies(datagram, rinfo.port, `${this.name} datagram`)) {
       const p = this.pending.get(m.seq);
       if (!p) continue;
       try {
         if (m.type === NLMSG_ERROR || m.type === NLMSG_DONE) {
           const e = m.type === NLMSG_ERROR ? parseNlmsgerr(m.payload, m.flags) : parseNlmsgDone(m.payload, m.flags);
-          this.finish(m.seq, e.errno ? new NetlinkError(e.errno, p.context, e.extackMsg, e.extackOffset) : undefined);
+          this.pending.finish(m.seq, e.errno ? new NetlinkError(e.errno, p.context, e.extackMsg, e.extackOffset) : undefined);
         } else {
           p.replies.push(m);
           // A request without NLM_F_ACK ends with its one reply.
-          if (!(m.flags & NLM_F_MULTI)) this.finish(m.seq);
+          if (!(m.flags & NLM_F_MULTI)) this.pending.finish(m.seq);
         }
       } catch (err) {
-        this.finish(m.seq, new NetlinkError(osConstants.errno.EPROTO, `${p.context}: ${(err as Error).message}`));
+        this.pending.finish(m.seq, new NetlinkError(osConstants.errno.EPROTO, `${p.context}: ${(err as Error).message}`));
       }
     }
-  }
-
-  private finish(seq: number, err?: Error): void {
-    const p = this.pending.get(seq);
-    if (!p) return;
-    this.pending.delete(seq);
-    if (this.pending.size === 0 && !this.closed) this.sock.unref();
-    if (err) p.reject(err);
-    else p.resolve(p.replies);
-  }
-
-  private failAll(errno: number, what: string): void {
-    for (const [seq, p] of [...this.pending]) this.finish(seq, new NetlinkError(errno, `${p.context} (${what})`));
   }
 }

@@ -12,6 +12,7 @@ import { RawNetlinkSocket } from 'netlink/dist/raw';
 import type { ErrnoException, MessageInfo } from 'netlink/dist/raw';
 import { attrString } from './nlattr';
 import { enableExtAck } from './native';
+import { PendingRequests, type PendingRequest } from './pending';
 import {
   CTRL_ATTR_FAMILY_NAME,
   CTRL_CMD_GETFAMILY,
@@ -32,7 +33,6 @@ import {
   NLMSG_OVERRUN,
   parseNlmsgDone,
   parseNlmsgerr,
-  splitMessages,
 } from './netlink';
 import type { RawNlMsg } from './netlink';
 
@@ -51,15 +51,10 @@ export interface ResolvedFamily {
   mcastGroups: Map<string, number>;
 }
 
-/** A request waiting for its reply. */
-interface Pending {
-  context: string;
-  /** Genl bodies of the replies so far. */
-  bodies: Buffer[];
+/** A request waiting for its reply; its replies are the genl bodies so far. */
+interface Pending extends PendingRequest<Buffer> {
   /** A reply carried NLM_F_DUMP_INTR: the dump may be inconsistent. */
   interrupted: boolean;
-  resolve(bodies: Buffer[]): void;
-  reject(err: Error): void;
 }
 
 /**
@@ -75,19 +70,19 @@ export class GenlSocket {
   /** The socket's netlink port id (`nl_pid`). */
   readonly portId: number;
   private readonly sock: RawNetlinkSocket;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending: PendingRequests<Pending>;
   private seq = 1;
   private dumpTail: Promise<unknown> = Promise.resolve();
-  private closed = false;
 
   private constructor(sock: RawNetlinkSocket) {
     this.sock = sock;
     this.portId = sock.address().port;
+    this.pending = new PendingRequests(sock);
     sock.on('message', (msg: Buffer, rinfo: MessageInfo) => this.onDatagram(msg, rinfo));
     sock.on('truncatedMessage', (_msg: Buffer, rinfo: MessageInfo) =>
-      this.failAll(osConstants.errno.EMSGSIZE, `truncated netlink datagram (${rinfo.truncated} bytes) on control socket`),
+      this.pending.failAll(osConstants.errno.EMSGSIZE, `truncated netlink datagram (${rinfo.truncated} bytes) on control socket`),
     );
-    sock.on('error', (err: ErrnoException) => this.failAll(err.errno, `receive on control socket (${err.syscall})`));
+    sock.on('error', (err: ErrnoException) => this.pending.failAll(err.errno, `receive on control socket (${err.syscall})`));
     sock.unref();
   }
 
@@ -179,21 +174,19 @@ export class GenlSocket {
    * Idempotent.
    */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.failAll(osConstants.errno.ECANCELED, 'control socket closed');
+    if (this.pending.closed) return;
+    this.pending.close('control socket closed');
     this.sock.close();
   }
 
   private request(family: number, cmd: number, version: number, flags: number, payload: Buffer, context: string): Promise<Buffer[]> {
-    if (this.closed) return Promise.reject(new NetlinkError(osConstants.errno.EBADF, `${context} (control socket closed)`));
+    if (this.pending.closed) return Promise.reject(new NetlinkError(osConstants.errno.EBADF, `${context} (control socket closed)`));
     const seq = this.nextSeq();
     return new Promise<Buffer[]>((resolve, reject) => {
-      if (this.pending.size === 0) this.sock.ref();
-      this.pending.set(seq, { context, bodies: [], interrupted: false, resolve, reject });
+      this.pending.add(seq, { context, replies: [], interrupted: false, resolve, reject });
       const msg = encodeGenlMessage({ type: family, flags, seq, pid: this.portId, cmd, version, payload });
       this.sock.send(msg, { port: 0 }, (err?: ErrnoException) => {
-        if (err) this.finish(seq, new NetlinkError(err.errno, `${context} (${err.syscall})`));
+        if (err) this.pending.finish(seq, new NetlinkError(err.errno, `${context} (${err.syscall})`));
       });
     });
   }
@@ -207,16 +200,7 @@ export class GenlSocket {
   }
 
   private onDatagram(datagram: Buffer, rinfo: MessageInfo): void {
-    // Only the kernel (port 0) answers our requests; anything else is not for us.
-    if (rinfo.port !== 0) return;
-    let msgs: RawNlMsg[];
-    try {
-      msgs = splitMessages(datagram);
-    } catch (e) {
-      this.failAll(osConstants.errno.EPROTO, `malformed netlink datagram on control socket: ${(e as Error).message}`);
-      return;
-    }
-    for (const m of msgs) this.onMessage(m);
+    for (const m of this.pending.splitReplies(datagram, rinfo.port, 'netlink datagram on control socket')) this.onMessage(m);
   }
 
   private onMessage(m: RawNlMsg): void {
@@ -230,41 +214,26 @@ export class GenlSocket {
           return;
         case NLMSG_ERROR: {
           const e = parseNlmsgerr(m.payload, m.flags);
-          this.finish(m.seq, e.errno ? new NetlinkError(e.errno, p.context, e.extackMsg, e.extackOffset) : undefined);
+          this.pending.finish(m.seq, e.errno ? new NetlinkError(e.errno, p.context, e.extackMsg, e.extackOffset) : undefined);
           return;
         }
         case NLMSG_DONE: {
           const e = parseNlmsgDone(m.payload, m.flags);
-          if (e.errno) this.finish(m.seq, new NetlinkError(e.errno, p.context, e.extackMsg));
+          if (e.errno) this.pending.finish(m.seq, new NetlinkError(e.errno, p.context, e.extackMsg));
           else if (p.interrupted) {
-            this.finish(m.seq, new NetlinkError(osConstants.errno.EINTR, `${p.context} (dump interrupted by a concurrent change, NLM_F_DUMP_INTR)`));
-          } else this.finish(m.seq);
+            this.pending.finish(m.seq, new NetlinkError(osConstants.errno.EINTR, `${p.context} (dump interrupted by a concurrent change, NLM_F_DUMP_INTR)`));
+          } else this.pending.finish(m.seq);
           return;
         }
         case NLMSG_OVERRUN:
-          this.finish(m.seq, new NetlinkError(osConstants.errno.EOVERFLOW, `${p.context} (NLMSG_OVERRUN)`));
+          this.pending.finish(m.seq, new NetlinkError(osConstants.errno.EOVERFLOW, `${p.context} (NLMSG_OVERRUN)`));
           return;
         default:
           if (m.flags & NLM_F_DUMP_INTR) p.interrupted = true;
-          p.bodies.push(decodeGenlHeader(m.payload).body);
+          p.replies.push(decodeGenlHeader(m.payload).body);
       }
     } catch (e) {
-      this.finish(m.seq, new NetlinkError(osConstants.errno.EPROTO, `${p.context}: malformed reply: ${(e as Error).message}`));
+      this.pending.finish(m.seq, new NetlinkError(osConstants.errno.EPROTO, `${p.context}: malformed reply: ${(e as Error).message}`));
     }
-  }
-
-  /** Settles request `seq` (with its bodies, or with `err`) and drops the socket's ref when idle. */
-  private finish(seq: number, err?: Error): void {
-    const p = this.pending.get(seq);
-    if (!p) return;
-    this.pending.delete(seq);
-    if (this.pending.size === 0 && !this.closed) this.sock.unref();
-    if (err) p.reject(err);
-    else p.resolve(p.bodies);
-  }
-
-  /** Rejects every waiting request: the socket lost messages or is going away. */
-  private failAll(errno: number, what: string): void {
-    for (const [seq, p] of [...this.pending]) this.finish(seq, new NetlinkError(errno, `${p.context} (${what})`));
   }
 }

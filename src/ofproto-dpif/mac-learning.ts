@@ -399,6 +399,19 @@ export class MacTable {
    * `fdb/show`), with the CLOCK_MONOTONIC ms of their last use.
    */
   lru(bridgeId: number, nowMs: number, agingMs: number): Array<{ vlan: number; mac: string; ofport: number; usedMs: number }> {
+    return this.live(bridgeId, nowMs, agingMs).sort((x, y) => x.usedMs - y.usedMs);
+  }
+
+  /** Live entries of `bridgeId` at `nowMs`. */
+  entries(bridgeId: number, nowMs: number, agingMs: number): Array<{ vlan: number; mac: string; ofport: number; ageS: number }> {
+    return this.live(bridgeId, nowMs, agingMs).map(({ usedMs, ...e }) => ({ ...e, ageS: Math.floor((nowMs - usedMs) / 1000) }));
+  }
+
+  /**
+   * Entries of `bridgeId` used within `agingMs` of `nowMs`, in slot order, with the
+   * CLOCK_MONOTONIC ms of their last use; read under the table's lock.
+   */
+  private live(bridgeId: number, nowMs: number, agingMs: number): Array<{ vlan: number; mac: string; ofport: number; usedMs: number }> {
     const out = [];
     const i32 = this.i32;
     this.lock();
@@ -407,23 +420,6 @@ export class MacTable {
         const o = HDR + i * SLOT;
         if (i32[o] !== USED || Math.floor(i32[o + 1] / 4096) !== bridgeId || nowMs - this.used[i] > agingMs) continue;
         out.push({ vlan: i32[o + 1] % 4096, mac: macText(i32[o + 2], i32[o + 3]), ofport: i32[o + 4], usedMs: this.used[i] });
-      }
-    } finally {
-      this.unlock();
-    }
-    return out.sort((x, y) => x.usedMs - y.usedMs);
-  }
-
-  /** Live entries of `bridgeId` at `nowMs`. */
-  entries(bridgeId: number, nowMs: number, agingMs: number): Array<{ vlan: number; mac: string; ofport: number; ageS: number }> {
-    const out = [];
-    const i32 = this.i32;
-    this.lock();
-    try {
-      for (let i = 0; i < this.capacity; i++) {
-        const o = HDR + i * SLOT;
-        if (i32[o] !== USED || Math.floor(i32[o + 1] / 4096) !== bridgeId || nowMs - this.used[i] > agingMs) continue;
-        out.push({ vlan: i32[o + 1] % 4096, mac: macText(i32[o + 2], i32[o + 3]), ofport: i32[o + 4], ageS: Math.floor((nowMs - this.used[i]) / 1000) });
       }
     } finally {
       this.unlock();

@@ -178,6 +178,38 @@ function hasTunnel(flow: Uint8Array): boolean {
 }
 
 /**
+ * The metadata attributes of a key or mask (priority, skb_mark, recirc_id, dp_hash, ct_state,
+ * ct_zone, ct_mark, ct_labels, the original-direction conntrack tuple) → their slots of `flow`
+ * (flow bytes or wildcards alike: each value is copied as it stands, absent ones as 0).
+ */
+function metadataToFlow(k: OdpFlowKey, flow: Buffer): void {
+  set(flow, S.skb_priority, k.priority ?? 0);
+  set(flow, S.pkt_mark, k.skbMark ?? 0);
+  set(flow, S.recirc_id, k.recircId ?? 0);
+  set(flow, S.dp_hash, k.dpHash ?? 0);
+  set(flow, S.ct_state, k.ctState ?? 0);
+  set(flow, S.ct_zone, k.ctZone ?? 0);
+  set(flow, S.ct_mark, k.ctMark ?? 0);
+  if (k.ctLabels) reversed(k.ctLabels).copy(flow, S.ct_label.offset);
+  const ct4 = k.ctOrigTupleIpv4;
+  if (ct4) {
+    setIpv4(flow, S.ct_nw_src, ct4.src);
+    setIpv4(flow, S.ct_nw_dst, ct4.dst);
+  }
+  const ct6 = k.ctOrigTupleIpv6;
+  if (ct6) {
+    setIpv6(flow, S.ct_ipv6_src, ct6.src);
+    setIpv6(flow, S.ct_ipv6_dst, ct6.dst);
+  }
+  const ct = ct4 ?? ct6;
+  if (ct) {
+    set(flow, S.ct_tp_src, ct.srcPort);
+    set(flow, S.ct_tp_dst, ct.dstPort);
+    set(flow, S.ct_nw_proto, ct.proto);
+  }
+}
+
+/**
  * Converts a datapath key (an upcall's `OVS_PACKET_ATTR_KEY`, a dumped flow's key) into flow
  * bytes (OVS `odp_flow_key_to_flow()`, with `vlan-limit` 1).
  *
@@ -190,30 +222,7 @@ function hasTunnel(flow: Uint8Array): boolean {
 export function flowFromOdpKey(key: OdpFlowKey, ofportOfOdp: (odpPort: number) => number): OdpFlow {
   const flow = newFlow();
   let perfect = !key.other?.length && key.ndExtensions === undefined && key.packetType === undefined;
-  set(flow, S.skb_priority, key.priority ?? 0);
-  set(flow, S.pkt_mark, key.skbMark ?? 0);
-  set(flow, S.recirc_id, key.recircId ?? 0);
-  set(flow, S.dp_hash, key.dpHash ?? 0);
-  set(flow, S.ct_state, key.ctState ?? 0);
-  set(flow, S.ct_zone, key.ctZone ?? 0);
-  set(flow, S.ct_mark, key.ctMark ?? 0);
-  if (key.ctLabels) reversed(key.ctLabels).copy(flow, S.ct_label.offset);
-  const ct4 = key.ctOrigTupleIpv4;
-  if (ct4) {
-    setIpv4(flow, S.ct_nw_src, ct4.src);
-    setIpv4(flow, S.ct_nw_dst, ct4.dst);
-  }
-  const ct6 = key.ctOrigTupleIpv6;
-  if (ct6) {
-    setIpv6(flow, S.ct_ipv6_src, ct6.src);
-    setIpv6(flow, S.ct_ipv6_dst, ct6.dst);
-  }
-  const ct = ct4 ?? ct6;
-  if (ct) {
-    set(flow, S.ct_tp_src, ct.srcPort);
-    set(flow, S.ct_tp_dst, ct.dstPort);
-    set(flow, S.ct_nw_proto, ct.proto);
-  }
+  metadataToFlow(key, flow);
   if (key.tunnel && !tunnelToFlow(key.tunnel, flow)) perfect = false;
   const odpInPort = key.inPort ?? ODPP_NONE;
   if (key.inPort !== undefined) set(flow, S.in_port, ofportOfOdp(key.inPort));
@@ -247,8 +256,12 @@ export function flowFromOdpKey(key: OdpFlowKey, ofportOfOdp: (odpPort: number) =
   return { flow, odpInPort, vlanTpid, fit: perfect ? 'perfect' : 'too_much' };
 }
 
-/** The L2.5–L4 attributes of a key (the top level, or a VLAN's ENCAP) → flow; false if lossy. */
-function l3PartToFlow(k: OdpFlowKey, flow: Buffer): boolean {
+/**
+ * The L2.5–L4 attributes of a key or mask (the top level, or a VLAN's ENCAP) → flow bytes or
+ * wildcards (`isMask`: `frag` becomes all-or-nothing); false when a key's attributes did not all
+ * fit (ignored for a mask).
+ */
+function l3PartToFlow(k: OdpFlowKey, flow: Buffer, isMask = false): boolean {
   let perfect = true;
   if (k.mpls?.length) {
     set(flow, S.mpls_lse, mplsLse(k.mpls[0]));
@@ -260,7 +273,7 @@ function l3PartToFlow(k: OdpFlowKey, flow: Buffer): boolean {
     set(flow, S.nw_proto, k.ipv4.proto);
     set(flow, S.nw_tos, k.ipv4.tos);
     set(flow, S.nw_ttl, k.ipv4.ttl);
-    set(flow, S.nw_frag, fragToFlow(k.ipv4.frag, false));
+    set(flow, S.nw_frag, fragToFlow(k.ipv4.frag, isMask));
   }
   if (k.ipv6) {
     setIpv6(flow, S.ipv6_src, k.ipv6.src);
@@ -269,7 +282,7 @@ function l3PartToFlow(k: OdpFlowKey, flow: Buffer): boolean {
     set(flow, S.nw_proto, k.ipv6.proto);
     set(flow, S.nw_tos, k.ipv6.tclass);
     set(flow, S.nw_ttl, k.ipv6.hlimit);
-    set(flow, S.nw_frag, fragToFlow(k.ipv6.frag, false));
+    set(flow, S.nw_frag, fragToFlow(k.ipv6.frag, isMask));
   }
   if (k.ipv6Exthdrs !== undefined) perfect = false;
   const tp = k.tcp ?? k.udp ?? k.sctp;
@@ -461,30 +474,7 @@ export function odpMaskFromWildcards(f: OdpFlowShape, wc: Uint8Array): OdpFlowKe
  */
 export function wildcardsFromOdpMask(mask: OdpFlowKey, f: OdpFlowShape): Buffer {
   const wc = newFlow();
-  set(wc, S.skb_priority, mask.priority ?? 0);
-  set(wc, S.pkt_mark, mask.skbMark ?? 0);
-  set(wc, S.recirc_id, mask.recircId ?? 0);
-  set(wc, S.dp_hash, mask.dpHash ?? 0);
-  set(wc, S.ct_state, mask.ctState ?? 0);
-  set(wc, S.ct_zone, mask.ctZone ?? 0);
-  set(wc, S.ct_mark, mask.ctMark ?? 0);
-  if (mask.ctLabels) reversed(mask.ctLabels).copy(wc, S.ct_label.offset);
-  const ct4 = mask.ctOrigTupleIpv4;
-  if (ct4) {
-    setIpv4(wc, S.ct_nw_src, ct4.src);
-    setIpv4(wc, S.ct_nw_dst, ct4.dst);
-  }
-  const ct6 = mask.ctOrigTupleIpv6;
-  if (ct6) {
-    setIpv6(wc, S.ct_ipv6_src, ct6.src);
-    setIpv6(wc, S.ct_ipv6_dst, ct6.dst);
-  }
-  const ct = ct4 ?? ct6;
-  if (ct) {
-    set(wc, S.ct_tp_src, ct.srcPort);
-    set(wc, S.ct_tp_dst, ct.dstPort);
-    set(wc, S.ct_nw_proto, ct.proto);
-  }
+  metadataToFlow(mask, wc);
   if (mask.tunnel) tunnelToFlow(mask.tunnel, wc);
   if (mask.inPort) set(wc, S.in_port, 0xffff);
   let l3: OdpFlowKey = mask;
@@ -498,55 +488,6 @@ export function wildcardsFromOdpMask(mask: OdpFlowKey, f: OdpFlowShape): Buffer 
     else return wc;
   }
   set(wc, S.dl_type, l3.ethertype ?? 0);
-  if (l3.mpls?.length) set(wc, S.mpls_lse, mplsLse(l3.mpls[0]));
-  if (l3.ipv4) {
-    setIpv4(wc, S.nw_src, l3.ipv4.src);
-    setIpv4(wc, S.nw_dst, l3.ipv4.dst);
-    set(wc, S.nw_proto, l3.ipv4.proto);
-    set(wc, S.nw_tos, l3.ipv4.tos);
-    set(wc, S.nw_ttl, l3.ipv4.ttl);
-    set(wc, S.nw_frag, fragToFlow(l3.ipv4.frag, true));
-  }
-  if (l3.ipv6) {
-    setIpv6(wc, S.ipv6_src, l3.ipv6.src);
-    setIpv6(wc, S.ipv6_dst, l3.ipv6.dst);
-    set(wc, S.ipv6_label, l3.ipv6.label);
-    set(wc, S.nw_proto, l3.ipv6.proto);
-    set(wc, S.nw_tos, l3.ipv6.tclass);
-    set(wc, S.nw_ttl, l3.ipv6.hlimit);
-    set(wc, S.nw_frag, fragToFlow(l3.ipv6.frag, true));
-  }
-  const tp = l3.tcp ?? l3.udp ?? l3.sctp;
-  if (tp) {
-    set(wc, S.tp_src, tp.src);
-    set(wc, S.tp_dst, tp.dst);
-  }
-  if (l3.tcpFlags !== undefined) set(wc, S.tcp_flags, l3.tcpFlags);
-  const icmp = l3.icmp ?? l3.icmpv6;
-  if (icmp) {
-    set(wc, S.tp_src, icmp.type);
-    set(wc, S.tp_dst, icmp.code);
-  }
-  if (l3.arp) {
-    setIpv4(wc, S.nw_src, l3.arp.sip);
-    setIpv4(wc, S.nw_dst, l3.arp.tip);
-    set(wc, S.nw_proto, l3.arp.op & 0xff);
-    setMac(wc, S.arp_sha, l3.arp.sha);
-    setMac(wc, S.arp_tha, l3.arp.tha);
-  }
-  if (l3.nd) {
-    setIpv6(wc, S.nd_target, l3.nd.target);
-    setMac(wc, S.arp_sha, l3.nd.sll);
-    setMac(wc, S.arp_tha, l3.nd.tll);
-  }
-  const b = l3.nsh?.base;
-  if (b) {
-    set(wc, S.nsh_flags, b.flags);
-    set(wc, S.nsh_ttl, b.ttl);
-    set(wc, S.nsh_mdtype, b.mdtype);
-    set(wc, S.nsh_np, b.np);
-    set(wc, S.nsh_path_hdr, ((b.spi << 8) | b.si) >>> 0);
-  }
-  l3.nsh?.md1?.forEach((c, i) => set(wc, S[`nsh_c${i + 1}`], c));
+  l3PartToFlow(l3, wc, true);
   return wc;
 }

@@ -52,6 +52,8 @@ test('usage errors are worded as glibc getopt words them and exit 1', () => {
     [['--bogus=1'], "ovs-dpctl: unrecognized option '--bogus=1'\n"],
     [['-x'], "ovs-dpctl: invalid option -- 'x'\n"],
     [['--n'], "ovs-dpctl: option '--n' is ambiguous; possibilities: '--names' '--no-names'\n"],
+    // glibc names what was typed, value included (recorded from ovs-dpctl 3.1).
+    [['--n=x'], "ovs-dpctl: option '--n=x' is ambiguous; possibilities: '--names' '--no-names'\n"],
     [['--timeout'], "ovs-dpctl: option '--timeout' requires an argument\n"],
     [['-t'], "ovs-dpctl: option requires an argument -- 't'\n"],
     [['--more=1'], "ovs-dpctl: option '--more' doesn't allow an argument\n"],

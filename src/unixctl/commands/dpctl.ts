@@ -13,7 +13,8 @@
  * and answers with unixctl's wording; `src/dpctl` does not export its table of counts, so here
  * the command checks them itself, in `ovs-dpctl`'s wording.
  */
-import { defaultDpctlParams, DPCTL_COMMAND_NAMES, runDpctlCommand, type DpctlParams } from '../../dpctl/commands';
+import { parseDpctlAppctlOptions } from '../../dpctl/appctl';
+import { defaultDpctlParams, DPCTL_COMMAND_NAMES, runDpctlCommand } from '../../dpctl/commands';
 import type { VlogSettings } from '../../dpctl/output';
 import { PROGRAM_NAME } from '../../util/dirs';
 import { UnixctlError, UnixctlRegistry } from '../registry';
@@ -27,35 +28,6 @@ const NO_CONSOLE_LOG: VlogSettings = { console: new Map([['*', 'OFF']]) };
 
 /** What `ovs-dpctl` answers without a datapath socket: ENOENT, as without the kernel module. */
 const ENOENT = 2;
-
-/** Applies OVS's appctl option loop to `args`; returns the parameters and the remaining words. */
-function parseOptions(args: string[]): { params: DpctlParams; rest: string[] } {
-  const params: DpctlParams = { ...defaultDpctlParams(), isAppctl: true };
-  let names: boolean | undefined;
-  let i = 0;
-  for (; i < args.length; i++) {
-    const arg = args[i];
-    if (arg.startsWith('--')) {
-      if (arg === '--statistics') params.printStatistics = true;
-      else if (arg === '--clear') params.zeroStatistics = true;
-      else if (arg === '--may-create') params.mayCreate = true;
-      else if (arg === '--more') params.verbosity++;
-      else if (arg === '--names') names = true;
-      else if (arg === '--no-names') names = false;
-      else throw new UnixctlError(`Unrecognized option ${arg}`);
-    } else if (arg.startsWith('-') && arg.length > 1) {
-      for (const c of arg.slice(1)) {
-        if (c === 'm') params.verbosity++;
-        else if (c === 's') params.printStatistics = true;
-        else throw new UnixctlError(`Unrecognized option -${c}`);
-      }
-    } else {
-      break;
-    }
-  }
-  params.names = names ?? params.verbosity > 0;
-  return { params, rest: args.slice(i) };
-}
 
 /**
  * The usage text of every dpctl command, from the dpctl module's own `list-commands` (appctl
@@ -79,8 +51,9 @@ export async function registerDpctlCommands(registry: UnixctlRegistry, parts: Pa
   for (const name of DPCTL_COMMAND_NAMES) {
     if (name === 'help') continue;
     registry.register(`dpctl/${name}`, usage.get(name) ?? '', 0, Infinity, async (args) => {
-      const { params, rest } = parseOptions(args);
-      const r = await runDpctlCommand(parts().dpif ?? ENOENT, [name, ...rest], { program: PROGRAM_NAME, params, usage: '', vlog: NO_CONSOLE_LOG });
+      const parsed = parseDpctlAppctlOptions(args);
+      if ('error' in parsed) throw new UnixctlError(parsed.error);
+      const r = await runDpctlCommand(parts().dpif ?? ENOENT, [name, ...parsed.rest], { program: PROGRAM_NAME, params: parsed.params, usage: '', vlog: NO_CONSOLE_LOG });
       const text = r.stdout + r.stderr;
       if (r.exitCode !== 0) throw new UnixctlError(text);
       return text;
